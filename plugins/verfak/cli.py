@@ -1,0 +1,95 @@
+"""The ``python -m verfak`` commands used by the Makefile, the setup and the operators."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from verfak.migrate import migrate
+
+    applied = migrate()
+    print(f"[migrate] warehouse up to date ({len(applied)} migration(s) applied now)")
+    return 0
+
+
+def _sample_data(args: argparse.Namespace) -> int:
+    from verfak import config
+    from verfak.sample_data import generate_sample_landing
+
+    landing = Path(args.landing) if args.landing else config.landing_dir()
+    if landing.exists() and any(landing.iterdir()) and not args.force:
+        print(f"[sample-data] {landing} is not empty: left as it is (use --force to add the samples anyway)")
+        return 0
+    summary = generate_sample_landing(landing, seed=args.seed)
+    print(
+        f"[sample-data] wrote {len(summary.files)} files for periods {', '.join(summary.periods)} "
+        f"into {landing}"
+    )
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from verfak.summary import print_summary
+
+    print_summary(before=Path(args.before) if args.before else None)
+    return 0
+
+
+def _table_counts(args: argparse.Namespace) -> int:
+    import json
+
+    from verfak.summary import table_counts
+
+    Path(args.out).write_text(json.dumps(table_counts(), indent=1, sort_keys=True))
+    return 0
+
+
+def _verify_export(args: argparse.Namespace) -> int:
+    from verfak.exports import verify_export
+
+    problems = verify_export(Path(args.folder))
+    for problem in problems:
+        print(f"[verify-export] {problem}")
+    if problems:
+        return 1
+    print(f"[verify-export] {args.folder}: every file matches its manifest")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="python -m verfak", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("migrate", help="create or update the warehouse schemas and reference data").set_defaults(
+        func=_migrate
+    )
+
+    p = commands.add_parser("sample-data", help="write the built-in sample submissions into the landing zone")
+    p.add_argument("--landing", help="landing folder (default: $VERFAK_LANDING_DIR)")
+    p.add_argument("--seed", type=int, default=20240601)
+    p.add_argument("--force", action="store_true", help="write even if the landing zone is not empty")
+    p.set_defaults(func=_sample_data)
+
+    p = commands.add_parser("summary", help="print what the warehouse holds after a run")
+    p.add_argument("--before", help="table counts saved before the run (from table-counts), to say what changed")
+    p.set_defaults(func=_summary)
+
+    p = commands.add_parser("table-counts", help="save the row count of every warehouse table as JSON")
+    p.add_argument("out")
+    p.set_defaults(func=_table_counts)
+
+    p = commands.add_parser("verify-export", help="check an export folder against its manifest.json")
+    p.add_argument("folder")
+    p.set_defaults(func=_verify_export)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""The submission contract's columns and every header name villages use for them (one place).
+
+A header cell is normalised (lower case, anything but letters and digits becomes one space) and
+looked up here, so ``No. KK``, ``NO KK``, ``no_kk`` and `` No  KK `` all mean ``no_kk``.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Canonical columns in the order of the contract (and of raw.submission_row).
+COLUMNS: tuple[str, ...] = (
+    "nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir", "hubungan_keluarga", "alamat", "rt",
+    "rw", "kode_desa", "status_verifikasi", "alasan", "desil", "pekerjaan", "pendidikan",
+    "pendapatan_bulanan", "minat_pelatihan", "memiliki_usaha", "minat_usaha", "no_hp",
+    "tanggal_verifikasi", "petugas",
+)  # fmt: skip
+
+#: Columns a submission must have (a file without one of them is rejected as a whole).
+REQUIRED: tuple[str, ...] = (
+    "nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir", "alamat", "kode_desa",
+    "status_verifikasi", "tanggal_verifikasi", "petugas",
+)  # fmt: skip
+
+#: Columns that hold identifiers: never to be read as numbers.
+ID_COLUMNS: tuple[str, ...] = ("nik", "no_kk", "no_hp")
+
+#: Columns that hold dates.
+DATE_COLUMNS: tuple[str, ...] = ("tanggal_lahir", "tanggal_verifikasi")
+
+#: Indonesian labels for messages to villages.
+LABELS: dict[str, str] = {
+    "nik": "NIK", "no_kk": "No. KK", "nama": "Nama", "jenis_kelamin": "Jenis Kelamin",
+    "tanggal_lahir": "Tanggal Lahir", "hubungan_keluarga": "Hubungan Keluarga", "alamat": "Alamat",
+    "rt": "RT", "rw": "RW", "kode_desa": "Kode Desa", "status_verifikasi": "Status Verifikasi",
+    "alasan": "Alasan", "desil": "Desil", "pekerjaan": "Pekerjaan", "pendidikan": "Pendidikan",
+    "pendapatan_bulanan": "Pendapatan Bulanan", "minat_pelatihan": "Minat Pelatihan",
+    "memiliki_usaha": "Memiliki Usaha", "minat_usaha": "Minat Usaha", "no_hp": "No. HP",
+    "tanggal_verifikasi": "Tanggal Verifikasi", "petugas": "Petugas",
+}  # fmt: skip
+
+# Header variants seen on village forms, by canonical column (normalised spelling).
+_VARIANTS: dict[str, tuple[str, ...]] = {
+    "nik": ("nik", "no nik", "nomor nik", "nomor induk kependudukan", "no ktp", "nik ktp"),
+    "no_kk": ("no kk", "nomor kk", "kk", "no kartu keluarga", "nomor kartu keluarga", "nkk"),
+    "nama": ("nama", "nama lengkap", "nama anggota keluarga", "nama penerima", "nama art"),
+    "jenis_kelamin": ("jenis kelamin", "l p", "jk", "kelamin", "sex"),
+    "tanggal_lahir": ("tanggal lahir", "tgl lahir", "tgl lhr", "tanggal lhr", "tgl lahir dd mm yyyy"),
+    "hubungan_keluarga": ("hubungan keluarga", "hubungan dengan kepala keluarga", "shdk", "hubungan", "hub keluarga"),
+    "alamat": ("alamat", "alamat lengkap", "alamat domisili"),
+    "rt": ("rt",),
+    "rw": ("rw",),
+    "kode_desa": ("kode desa", "kode desa kelurahan", "kode kelurahan", "kode wilayah", "kode kemendagri"),
+    "status_verifikasi": ("status verifikasi", "status", "hasil verifikasi", "status verfak"),
+    "alasan": ("alasan", "keterangan", "alasan status", "ket"),
+    "desil": ("desil", "desil dtsen", "peringkat desil"),
+    "pekerjaan": ("pekerjaan", "pekerjaan utama"),
+    "pendidikan": ("pendidikan", "pendidikan terakhir", "pendidikan tertinggi"),
+    "pendapatan_bulanan": ("pendapatan bulanan", "pendapatan", "penghasilan", "penghasilan per bulan",
+                           "pendapatan per bulan", "penghasilan bulanan"),
+    "minat_pelatihan": ("minat pelatihan", "pelatihan yang diminati"),
+    "memiliki_usaha": ("memiliki usaha", "punya usaha", "mempunyai usaha"),
+    "minat_usaha": ("minat usaha", "usaha yang diminati", "jenis usaha"),
+    "no_hp": ("no hp", "nomor hp", "no telp", "no telepon", "nomor telepon", "hp", "no wa", "nomor hp wa"),
+    "tanggal_verifikasi": ("tanggal verifikasi", "tgl verifikasi", "tanggal kunjungan", "tgl kunjungan"),
+    "petugas": ("petugas", "nama petugas", "petugas verifikasi", "verifikator", "nama verifikator"),
+}  # fmt: skip
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def normalise_header(cell: object) -> str:
+    """``' No. KK '`` -> ``'no kk'``."""
+    return _NON_ALNUM.sub(" ", str(cell).strip().lower()).strip()
+
+
+HEADER_ALIASES: dict[str, str] = {
+    normalise_header(variant): column
+    for column, variants in _VARIANTS.items()
+    for variant in (*variants, column)
+}
+
+
+def canonical_column(cell: object) -> str | None:
+    """The contract column a header cell names, or None."""
+    return HEADER_ALIASES.get(normalise_header(cell))
