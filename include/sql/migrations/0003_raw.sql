@@ -55,3 +55,14 @@ CREATE TABLE IF NOT EXISTS raw.submission_row (
     extra               jsonb,                -- columns the contract does not know, kept as sent
     PRIMARY KEY (file_id, source_row)
 );
+
+-- Every path seen in the landing zone and the file (by content) it held when last seen, so the
+-- next ingest only checksums what is new or changed, and a copy of a known file is skipped quietly.
+CREATE TABLE IF NOT EXISTS raw.landing_path (
+    path         text PRIMARY KEY,
+    size_bytes   bigint NOT NULL,
+    modified_at  timestamptz NOT NULL,
+    sha256       text NOT NULL,
+    file_id      bigint NOT NULL REFERENCES raw.submission_file,
+    seen_at      timestamptz NOT NULL DEFAULT now()
+);

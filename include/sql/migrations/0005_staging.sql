@@ -20,8 +20,8 @@ CREATE TABLE IF NOT EXISTS staging.verifikasi (
     pekerjaan           text,
     pendidikan          text,
     pendapatan_bulanan  bigint,
-    minat_pelatihan     text[],
-    memiliki_usaha      boolean,
+    minat_pelatihan     text,                 -- ';'-separated, as sent (lower case)
+    memiliki_usaha      text,                 -- 'ya' / 'tidak' (anything else is flagged)
     minat_usaha         text,
     no_hp               text,
     tanggal_verifikasi  date,

@@ -1,0 +1,55 @@
+"""Village feedback: one file per village and period listing, per spreadsheet row, what to fix.
+
+``<exports>/feedback/<YYYY-MM>/<kode_desa>.csv`` (UTF-8 with BOM and ``;`` so that Excel set to
+Indonesian opens it straight away). Written from ``quality.row_issue`` and the rejected files,
+i.e. from what the intake and the Great Expectations results found. The whole period folder is
+rebuilt aside and swapped in, so a village never sees a half-written list, and a village that has
+fixed everything no longer has a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import shutil
+import uuid
+from pathlib import Path
+
+from verfak import config, db
+
+log = logging.getLogger(__name__)
+
+FEEDBACK_COLUMNS = ("file", "baris", "kolom", "nilai_dikirim", "tingkat", "kode_aturan", "pesan")
+
+
+def feedback_dir(period: str) -> Path:
+    return config.export_dir() / "feedback" / period
+
+
+def write_feedback(period: str, conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
+    """Rewrite the period's feedback folder; return the number of villages with a file."""
+    with db.transaction(conn_id) as cur:
+        cur.execute(db.sql_file("quality/select_feedback.sql"), {"period": period})
+        rows = cur.fetchall()
+    by_village: dict[str, list[tuple]] = {}
+    for kode_desa, *row in rows:
+        by_village.setdefault(kode_desa, []).append(row)
+
+    target = feedback_dir(period)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{period}.{uuid.uuid4().hex}.tmp"
+    staging.mkdir()
+    for kode_desa, issues in by_village.items():
+        with (staging / f"{kode_desa}.csv").open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh, delimiter=";")
+            writer.writerow(FEEDBACK_COLUMNS)
+            writer.writerows(issues)
+    old = None
+    if target.exists():
+        old = target.parent / f".{period}.{uuid.uuid4().hex}.old"
+        target.rename(old)
+    staging.rename(target)
+    if old:
+        shutil.rmtree(old)
+    log.info("feedback for period %s: %d village(s), %d line(s), in %s", period, len(by_village), len(rows), target)
+    return len(by_village)

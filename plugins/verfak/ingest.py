@@ -1,0 +1,223 @@
+"""Stage 1, ingest: find new files in the landing zone, register each by SHA-256, keep its rows.
+
+The landing zone is ``<landing>/<YYYY-MM>/<kode_desa>/<any name>.csv|.xlsx``. Every file found is
+registered once in ``raw.submission_file`` (a file dropped again with the same bytes is recognised
+and skipped), its rows are copied losslessly into ``raw.submission_row`` with their spreadsheet row
+numbers, and problems with single rows go to ``quality.row_issue`` (stage ``intake``). A file that
+can't be read is registered as rejected with the reason; it stays on disk and in the report.
+
+When a village sends more than one file for a period, the latest counts: the file with the newest
+modification time (then the greatest name, then the latest registration) is current, the others
+are marked ``superseded_by`` it and kept in ``raw`` for audit. See docs/submissions.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from verfak import db
+from verfak.columns import COLUMNS
+from verfak.intake import ReadResult, normalise_kode_desa, read_submission
+
+log = logging.getLogger(__name__)
+
+_PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one file (no personal data: safe for logs and XCom)."""
+
+    path: str
+    status: str  # accepted, rejected, duplicate
+    file_id: int | None = None
+    period: str | None = None
+    kode_desa: str | None = None
+    rows_read: int = 0
+    rows_passed: int = 0
+    rows_rejected: int = 0
+    reject_code: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _is_junk(path: Path) -> bool:
+    """Editor lock files and hidden files are not submissions."""
+    return path.name.startswith((".", "~$")) or path.name in {"Thumbs.db", "desktop.ini"}
+
+
+def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
+    """Files in the landing zone not registered yet (by path, size and modification time).
+
+    Cheap on a large landing zone: only files that are new or changed are checksummed later.
+    """
+    if not landing.exists():
+        log.warning("landing folder %s does not exist: nothing to ingest", landing)
+        return []
+    with db.transaction(conn_id) as cur:
+        cur.execute("SELECT path, size_bytes, modified_at FROM raw.landing_path")
+        known = {(p, s, m.timestamp()) for p, s, m in cur.fetchall()}
+    found = []
+    for path in sorted(landing.rglob("*")):
+        if not path.is_file() or _is_junk(path):
+            continue
+        stat = path.stat()
+        relative = path.relative_to(landing).as_posix()
+        if (relative, stat.st_size, _mtime(stat.st_mtime).timestamp()) not in known:
+            found.append(relative)
+    log.info("landing zone %s: %d new or changed file(s)", landing, len(found))
+    return found
+
+
+def _mtime(seconds: float) -> dt.datetime:
+    # microsecond precision, as PostgreSQL keeps it, so the comparison in discover() is exact
+    return dt.datetime.fromtimestamp(round(seconds, 6), tz=dt.timezone.utc)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _locate(relative: str, villages: dict[str, str]) -> tuple[str | None, str | None, str | None, ReadResult | None]:
+    """Period, village (dotted code) and folder name from the path, or a rejection."""
+    parts = Path(relative).parts
+    folder = parts[1] if len(parts) >= 2 else None
+    if len(parts) != 3:
+        return None, None, folder, ReadResult().reject(
+            "lokasi_tidak_sesuai",
+            "File harus diletakkan di folder <periode YYYY-MM>/<kode desa>/, misalnya 2024-06/32.16.12.2003/.",
+        )
+    period = parts[0] if _PERIOD.match(parts[0]) else None
+    if period is None:
+        return None, None, folder, ReadResult().reject(
+            "periode_tidak_dikenal",
+            f"Folder periode '{parts[0]}' tidak dikenal: gunakan format YYYY-MM, misalnya 2024-06.",
+        )
+    kode_desa = villages.get(normalise_kode_desa(folder) or "")
+    if kode_desa is None:
+        return period, None, folder, ReadResult().reject(
+            "desa_tidak_dikenal",
+            f"Folder '{folder}' bukan kode desa/kelurahan Kabupaten Bekasi (Kemendagri), misalnya 32.16.12.2003.",
+        )
+    return period, kode_desa, folder, None
+
+
+def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
+                conn_id: str = db.WAREHOUSE_CONN_ID) -> IngestOutcome:  # fmt: skip
+    """Register one landing-zone file and keep its rows. Idempotent by the file's SHA-256."""
+    path = landing / relative
+    stat = path.stat()
+    sha256 = _sha256(path)
+    with db.transaction(conn_id) as cur:
+        cur.execute("SELECT file_id, path FROM raw.submission_file WHERE sha256 = %s", (sha256,))
+        existing = cur.fetchone()
+        if existing:
+            log.info("%s: same bytes as file %s (%s), already registered: skipped", relative, *existing)
+            _remember_path(cur, relative, stat, sha256, existing[0])
+            return IngestOutcome(relative, "duplicate", file_id=existing[0])
+        cur.execute("SELECT kode_desa_plain, kode_desa FROM ref.desa")
+        villages = dict(cur.fetchall())
+
+    period, kode_desa, folder, rejection = _locate(relative, villages)
+    result = rejection or read_submission(path, kode_desa_folder=kode_desa.replace(".", "") if kode_desa else None)
+    file_format = result.details.get("format") or Path(relative).suffix.lstrip(".").lower() or "unknown"
+
+    with db.transaction(conn_id) as cur:
+        cur.execute(
+            """INSERT INTO raw.submission_file
+                   (sha256, path, file_name, period, kode_desa, folder_desa, file_format, size_bytes, modified_at,
+                    status, reject_code, reject_message, read_details, rows_read, rows_passed, rows_rejected,
+                    dag_run_id)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+               ON CONFLICT (sha256) DO NOTHING
+               RETURNING file_id""",
+            (
+                sha256, relative, path.name, period, kode_desa, folder, file_format, stat.st_size,
+                _mtime(stat.st_mtime), "accepted" if result.accepted else "rejected", result.reject_code,
+                result.reject_message, json.dumps(result.details), result.rows_read,
+                result.rows_read - result.rows_rejected, result.rows_rejected, dag_run_id,
+            ),
+        )  # fmt: skip
+        returned = cur.fetchone()
+        if returned is None:  # registered meanwhile by a parallel task
+            return IngestOutcome(relative, "duplicate")
+        file_id = returned[0]
+        _remember_path(cur, relative, stat, sha256, file_id)
+        if result.accepted:
+            _copy_rows(cur, file_id, result)
+    outcome = IngestOutcome(
+        relative, "accepted" if result.accepted else "rejected", file_id, period, kode_desa,
+        result.rows_read, result.rows_read - result.rows_rejected, result.rows_rejected, result.reject_code,
+    )  # fmt: skip
+    if result.accepted:
+        log.info(
+            "%s: file %s accepted, %d row(s) read = %d passed + %d rejected at intake",
+            relative, file_id, outcome.rows_read, outcome.rows_passed, outcome.rows_rejected,
+        )  # fmt: skip
+    else:
+        log.warning("%s: file %s rejected (%s): %s", relative, file_id, result.reject_code, result.reject_message)
+    return outcome
+
+
+def _remember_path(cur, relative: str, stat, sha256: str, file_id: int) -> None:
+    cur.execute(
+        """INSERT INTO raw.landing_path (path, size_bytes, modified_at, sha256, file_id)
+           VALUES (%s, %s, %s, %s, %s)
+           ON CONFLICT (path) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, modified_at = EXCLUDED.modified_at,
+               sha256 = EXCLUDED.sha256, file_id = EXCLUDED.file_id""",
+        (relative, stat.st_size, _mtime(stat.st_mtime), sha256, file_id),
+    )
+
+
+def _copy_rows(cur, file_id: int, result: ReadResult) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for source_row, values, extra in result.rows:
+        writer.writerow([file_id, source_row, *values, json.dumps(extra, ensure_ascii=False) if extra else None])
+    db.copy_rows(cur, "raw.submission_row", ["file_id", "source_row", *COLUMNS, "extra"], buffer)
+    if result.issues:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for issue in result.issues:
+            writer.writerow(
+                [file_id, issue.source_row, "intake", issue.rule_id, issue.severity, issue.column,
+                 issue.value_sent, issue.message]
+            )  # fmt: skip
+        db.copy_rows(
+            cur, "quality.row_issue",
+            ["file_id", "source_row", "stage", "rule_id", "severity", "column_name", "value_sent", "message"],
+            buffer,
+        )  # fmt: skip
+
+
+def resolve_superseded(conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
+    """Mark every accepted file that a later one of its village and period replaces; return how many changed."""
+    with db.transaction(conn_id) as cur:
+        db.run_sql_file(cur, "ingest/resolve_superseded.sql")
+        changed = cur.rowcount
+    log.info("latest submission per village and period resolved (%d file(s) changed state)", changed)
+    return changed
+
+
+def summarise(outcomes: list[dict]) -> dict:
+    """Totals over the files of one ingest run, for the log and the run summary."""
+    totals = {"files": len(outcomes), "accepted": 0, "rejected": 0, "duplicate": 0,
+              "rows_read": 0, "rows_passed": 0, "rows_rejected": 0}  # fmt: skip
+    for outcome in outcomes:
+        totals[outcome["status"]] += 1
+        for key in ("rows_read", "rows_passed", "rows_rejected"):
+            totals[key] += outcome[key]
+    return totals

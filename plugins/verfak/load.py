@@ -1,0 +1,140 @@
+"""Stage 2, validate and load: per period, type the raw rows, run the quality gate, load core.
+
+A period is processed as a whole (cross-village rules such as one NIK sent by two villages need
+all of it) under a PostgreSQL advisory lock, and everything it writes (staging, quality issues,
+core) is committed in one transaction: a run killed halfway leaves the period as it was, and the
+next run completes it. The village feedback files are rewritten after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from verfak import db
+from verfak.feedback import write_feedback
+from verfak.quality import run_gate
+from verfak.rules import RULES
+from verfak.staging import STAGING_COLUMNS, period_bounds, type_rows
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodOutcome:
+    """Counts of one period's load (no personal data: safe for logs and XCom)."""
+
+    period: str
+    rows_validated: int
+    rows_loaded: int
+    rows_quarantined: int
+    rows_with_warning: int
+    layak: int
+    villages_with_feedback: int
+    data_docs_index: str | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def pending_periods(conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
+    with db.transaction(conn_id) as cur:
+        cur.execute(db.sql_file("staging/pending_periods.sql"))
+        periods = [row[0] for row in cur.fetchall()]
+    log.info("periods waiting for validate-and-load: %s", ", ".join(periods) or "none")
+    return periods
+
+
+def _read_raw(cur, period: str) -> pd.DataFrame:
+    buffer = io.StringIO()
+    db.copy_query_to_csv(cur, db.sql_file("staging/select_period_rows.sql"), buffer, {"period": period})
+    buffer.seek(0)
+    return pd.read_csv(buffer, dtype="str", keep_default_na=False, na_values=[""])
+
+
+def _copy_frame(cur, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    buffer = io.StringIO()
+    frame[columns].to_csv(buffer, index=False, header=False, date_format="%Y-%m-%d")
+    db.copy_rows(cur, table, columns, buffer)
+
+
+def validate_and_load_period(period: str, dag_run_id: str | None = None,
+                             conn_id: str = db.WAREHOUSE_CONN_ID) -> PeriodOutcome:  # fmt: skip
+    """Validate one period's current submissions and load what passes into core."""
+    started = dt.datetime.now(dt.timezone.utc)
+    period_start, _ = period_bounds(period)
+    conn = db.connect(conn_id)
+    try:
+        with conn, conn.cursor() as cur:
+            # One loader per period at a time; a second run waits, then finds the work done.
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.load'), hashtext(%s))", (period,))
+            raw = _read_raw(cur, period)
+            cur.execute("SELECT kode_desa FROM ref.desa")
+            villages = [row[0] for row in cur.fetchall()]
+            log.info("period %s: %d row(s) from current submissions", period, len(raw))
+
+            typed = type_rows(raw, period)
+            gate = run_gate(typed, period, villages)
+            failures = gate.failures
+            errors = failures[failures["severity"] == "error"].set_index(["file_id", "source_row"]).index
+            warnings = failures[failures["severity"] == "warning"].set_index(["file_id", "source_row"]).index
+            row_keys = pd.MultiIndex.from_frame(typed[["file_id", "source_row"]])
+            typed["has_error"] = row_keys.isin(errors)
+            typed["has_warning"] = row_keys.isin(warnings)
+
+            cur.execute("DELETE FROM staging.verifikasi WHERE period = %s", (period_start,))
+            _copy_frame(cur, "staging.verifikasi", typed, list(STAGING_COLUMNS))
+
+            cur.executemany(
+                """INSERT INTO quality.rule (rule_id, severity, column_name, expectation, message, description)
+                   VALUES (%s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (rule_id) DO UPDATE SET severity = EXCLUDED.severity,
+                       column_name = EXCLUDED.column_name, expectation = EXCLUDED.expectation,
+                       message = EXCLUDED.message, description = EXCLUDED.description""",
+                [(r.rule_id, r.severity, r.column, r.expectation, r.message, r.description) for r in RULES],
+            )
+            rows_failed = int(typed["has_error"].sum())
+            cur.execute(
+                """INSERT INTO quality.validation_run (period, dag_run_id, started_at, finished_at, rows_validated,
+                       rows_passed, rows_failed, gx_success, data_docs_index)
+                   VALUES (%s, %s, %s, now(), %s, %s, %s, %s, %s) RETURNING run_id""",
+                (period, dag_run_id, started, len(typed), len(typed) - rows_failed, rows_failed, gate.success,
+                 str(gate.data_docs_index) if gate.data_docs_index else None),
+            )  # fmt: skip
+            run_id = cur.fetchone()[0]
+            cur.executemany(
+                "INSERT INTO quality.rule_result (run_id, rule_id, evaluated, failed) VALUES (%s, %s, %s, %s)",
+                [(run_id, *counts) for counts in gate.rule_counts],
+            )
+            cur.execute(
+                """CREATE TEMP TABLE tmp_gate_failure (file_id bigint, source_row integer, rule_id text,
+                       severity text, column_name text, message text) ON COMMIT DROP"""
+            )
+            _copy_frame(cur, "tmp_gate_failure", failures, list(failures.columns))
+            db.run_sql_file(cur, "quality/record_gate_issues.sql", {"period": period, "run_id": run_id})
+            db.run_sql_file(cur, "core/load_period.sql", {"period": period_start})
+            cur.execute(
+                "SELECT count(*), count(*) FILTER (WHERE status_verifikasi = 'layak') FROM core.verifikasi WHERE period = %s",
+                (period_start,),
+            )
+            loaded, layak = cur.fetchone()
+    finally:
+        conn.close()
+
+    villages_told = write_feedback(period, conn_id=conn_id)
+    outcome = PeriodOutcome(
+        period, len(typed), loaded, rows_failed, int(typed["has_warning"].sum()), layak, villages_told,
+        str(gate.data_docs_index) if gate.data_docs_index else None,
+    )  # fmt: skip
+    log.info(
+        "period %s loaded: %d validated, %d loaded into core (%d layak), %d quarantined, %d with warnings; "
+        "feedback for %d village(s)",
+        period, outcome.rows_validated, loaded, layak, rows_failed, outcome.rows_with_warning, villages_told,
+    )  # fmt: skip
+    return outcome
+
+

@@ -1,0 +1,183 @@
+"""Every quality rule of a verification row, written once, as a Great Expectations expectation.
+
+Each rule has an id, a severity and the Indonesian message the village gets. ``error`` keeps the
+row out of core; ``warning`` lets it in with the flag kept (``has_warning``). The failed rows in
+``quality.row_issue`` and the village feedback files come from the validation results of this
+suite (``verfak.quality``), never from a second copy of the rules.
+
+The rules read the typed staging columns and the derived ones that ``verfak.staging`` adds
+(``*_terbaca``: a value was sent but could not be read; ``nik_*``: the parts of the NIK;
+``nik_urutan_dalam_file`` / ``nik_jumlah_desa`` / ``nik_jumlah_kk``: duplicates). Great
+Expectations itself is imported only when the suite is built (it takes seconds to import).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from verfak.staging import STATUS_VALUES
+
+SUITE_NAME = "verfak_verifikasi"
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    severity: str  # error | warning
+    column: str  # the submission column the village must look at
+    message: str  # Indonesian, what to fix
+    expectation: str  # Great Expectations expectation class
+    kwargs: dict = field(default_factory=dict)
+    description: str = ""
+
+
+def _required(column: str, label: str, example: str = "", typed_column: str | None = None) -> Rule:
+    return Rule(
+        f"{column}_wajib", "error", column, f"{label} wajib diisi.{(' ' + example) if example else ''}",
+        "ExpectColumnValuesToNotBeNull", {"column": typed_column or column}, f"{column} is required",
+    )  # fmt: skip
+
+
+def _if(condition: str) -> dict:
+    return {"row_condition": condition, "condition_parser": "pandas"}
+
+
+RULES: tuple[Rule, ...] = (
+    # --- required values ---------------------------------------------------------------------
+    _required("nik", "NIK", "Tulis 16 digit NIK sesuai KTP/KK."),
+    _required("no_kk", "No. KK", "Tulis 16 digit nomor Kartu Keluarga."),
+    _required("nama", "Nama"),
+    _required("jenis_kelamin", "Jenis Kelamin", "Isi L atau P."),
+    _required("tanggal_lahir", "Tanggal Lahir", "Tulis sebagai DD/MM/YYYY, misalnya 17/08/1975.",
+              "tanggal_lahir_terbaca"),
+    _required("alamat", "Alamat"),
+    _required("kode_desa", "Kode Desa", "Tulis kode desa Kemendagri, misalnya 32.16.12.2003.", "kode_desa_baris"),
+    _required("status_verifikasi", "Status Verifikasi",
+              "Isi salah satu: layak, tidak_layak, meninggal, pindah, tidak_ditemukan."),  # fmt: skip
+    _required("tanggal_verifikasi", "Tanggal Verifikasi", "Tulis tanggal kunjungan lapangan, DD/MM/YYYY.",
+              "tanggal_verifikasi_terbaca"),
+    _required("petugas", "Petugas", "Tulis nama petugas verifikasi."),
+    # --- NIK and KK ----------------------------------------------------------------------------
+    Rule("nik_16_digit", "error", "nik",
+         "NIK harus 16 digit angka. Periksa kembali dengan KTP/KK (jangan ada huruf atau digit yang hilang).",
+         "ExpectColumnValuesToMatchRegex", {"column": "nik", "regex": r"^[0-9]{16}$"}, "NIK is 16 digits"),
+    Rule("nik_tanggal_valid", "error", "nik",
+         "Bagian tanggal lahir di NIK (digit 7-12) bukan tanggal yang mungkin (untuk perempuan tanggal ditambah 40). "
+         "Periksa kembali NIK dengan KTP/KK.",
+         "ExpectColumnValuesToNotBeNull", {"column": "nik_tanggal_lahir", **_if("nik_format_ok == True")},
+         "the NIK's date part is a real date (women: day + 40)"),
+    Rule("nik_nomor_urut", "error", "nik",
+         "Nomor urut NIK (4 digit terakhir) tidak boleh 0000. Periksa kembali NIK dengan KTP/KK.",
+         "ExpectColumnValuesToBeInSet", {"column": "nik_serial_ok", "value_set": [True], **_if("nik_format_ok == True")},
+         "the NIK's serial is not 0000"),
+    Rule("nik_tanggal_lahir_berbeda", "warning", "tanggal_lahir",
+         "Tanggal lahir tidak sama dengan tanggal lahir di NIK. NIK tidak dapat diubah: periksa Tanggal Lahir.",
+         "ExpectColumnPairValuesToBeEqual",
+         {"column_A": "nik_ddmmyy", "column_B": "tanggal_lahir_ddmmyy", "ignore_row_if": "either_value_is_missing"},
+         "birth date agrees with the NIK"),
+    Rule("nik_jenis_kelamin_berbeda", "warning", "jenis_kelamin",
+         "Jenis kelamin tidak sama dengan NIK (tanggal di NIK ditambah 40 untuk perempuan). Periksa Jenis Kelamin.",
+         "ExpectColumnPairValuesToBeEqual",
+         {"column_A": "nik_jenis_kelamin", "column_B": "jenis_kelamin", "ignore_row_if": "either_value_is_missing",
+          **_if('jenis_kelamin in ["L", "P"]')},
+         "sex agrees with the NIK"),
+    Rule("nik_luar_bekasi", "warning", "nik",
+         "NIK diterbitkan di luar Kabupaten Bekasi (bukan 3216...). Pastikan penduduk ini memang tinggal di desa ini.",
+         "ExpectColumnValuesToBeInSet", {"column": "nik_dalam_bekasi", "value_set": [True], **_if("nik_format_ok == True")},
+         "NIK first issued in Kabupaten Bekasi (people move in: warning)"),
+    Rule("no_kk_16_digit", "error", "no_kk",
+         "No. KK harus 16 digit angka. Periksa kembali dengan Kartu Keluarga.",
+         "ExpectColumnValuesToMatchRegex", {"column": "no_kk", "regex": r"^[0-9]{16}$"}, "KK number is 16 digits"),
+    # --- duplicates ----------------------------------------------------------------------------
+    Rule("nik_ganda_dalam_file", "error", "nik",
+         "NIK ini sudah ada di baris sebelumnya dalam file yang sama. Hapus baris ganda.",
+         "ExpectColumnValuesToBeInSet", {"column": "nik_urutan_dalam_file", "value_set": [1]},
+         "one row per NIK in a file (later rows fail)"),
+    Rule("nik_ganda_antar_desa", "error", "nik",
+         "NIK ini juga dikirim oleh desa lain pada periode yang sama. Data ditahan sampai dipastikan di desa mana "
+         "penduduk ini tinggal; hubungi Dinas Sosial.",
+         "ExpectColumnValuesToBeInSet", {"column": "nik_jumlah_desa", "value_set": [1]},
+         "a NIK is sent by one village per period (both held out)"),
+    Rule("nik_kk_berbeda", "warning", "no_kk",
+         "NIK ini tercatat dengan lebih dari satu No. KK pada periode ini. Periksa No. KK.",
+         "ExpectColumnValuesToBeInSet", {"column": "nik_jumlah_kk", "value_set": [1]},
+         "one KK per NIK in a period"),
+    # --- values --------------------------------------------------------------------------------
+    Rule("jenis_kelamin_valid", "error", "jenis_kelamin",
+         "Jenis Kelamin harus L (Laki-laki) atau P (Perempuan).",
+         "ExpectColumnValuesToBeInSet", {"column": "jenis_kelamin", "value_set": ["L", "P"]}, "sex is L or P"),
+    Rule("tanggal_lahir_valid", "error", "tanggal_lahir",
+         "Tanggal Lahir bukan tanggal yang benar. Tulis sebagai DD/MM/YYYY, misalnya 17/08/1975.",
+         "ExpectColumnValuesToBeInSet", {"column": "tanggal_lahir_terbaca", "value_set": [True]},
+         "birth date is a real date"),
+    Rule("tanggal_lahir_wajar", "error", "tanggal_lahir",
+         "Tanggal Lahir tidak wajar (di masa depan atau umur lebih dari 120 tahun). Periksa kembali.",
+         "ExpectColumnValuesToBeBetween", {"column": "umur", "min_value": 0, "max_value": 120},
+         "not in the future, age 0-120"),
+    Rule("status_verifikasi_valid", "error", "status_verifikasi",
+         "Status Verifikasi harus salah satu dari: layak, tidak_layak, meninggal, pindah, tidak_ditemukan.",
+         "ExpectColumnValuesToBeInSet", {"column": "status_verifikasi", "value_set": list(STATUS_VALUES)},
+         "status in its set"),
+    Rule("alasan_wajib", "error", "alasan",
+         "Alasan wajib diisi bila status bukan 'layak' (misalnya: sudah bekerja tetap, meninggal dunia tanggal ..., "
+         "pindah ke ...).",
+         "ExpectColumnValuesToNotBeNull", {"column": "alasan", **_if("perlu_alasan == True")},
+         "a reason when the status is not layak"),
+    Rule("tanggal_verifikasi_valid", "error", "tanggal_verifikasi",
+         "Tanggal Verifikasi bukan tanggal yang benar. Tulis sebagai DD/MM/YYYY.",
+         "ExpectColumnValuesToBeInSet", {"column": "tanggal_verifikasi_terbaca", "value_set": [True]},
+         "verification date is a real date"),
+    Rule("tanggal_verifikasi_periode", "error", "tanggal_verifikasi",
+         "Tanggal Verifikasi harus di dalam periode laporan (atau paling lama 31 hari sebelum awal periode).",
+         "ExpectColumnValuesToBeBetween",
+         {"column": "hari_verifikasi_sebelum_akhir_periode", "min_value": 0, "max_value": 61},
+         "verification date within the period or just before it"),
+    Rule("desil_valid", "error", "desil",
+         "Desil harus angka bulat 1 sampai 10 (atau dikosongkan).",
+         "ExpectColumnValuesToBeBetween", {"column": "desil", "min_value": 1, "max_value": 10},
+         "decile 1-10 when given"),
+    Rule("desil_angka", "error", "desil",
+         "Desil harus angka bulat 1 sampai 10 (atau dikosongkan).",
+         "ExpectColumnValuesToBeInSet", {"column": "desil_terbaca", "value_set": [True]}, "decile is a number"),
+    Rule("pendapatan_angka", "error", "pendapatan_bulanan",
+         "Pendapatan Bulanan harus angka rupiah tanpa desimal, misalnya 750000 (atau dikosongkan).",
+         "ExpectColumnValuesToBeInSet", {"column": "pendapatan_bulanan_terbaca", "value_set": [True]},
+         "income is an integer"),
+    Rule("pendapatan_tidak_negatif", "error", "pendapatan_bulanan",
+         "Pendapatan Bulanan tidak boleh negatif.",
+         "ExpectColumnValuesToBeBetween", {"column": "pendapatan_bulanan", "min_value": 0}, "income >= 0"),
+    Rule("memiliki_usaha_valid", "warning", "memiliki_usaha",
+         "Memiliki Usaha diisi 'ya' atau 'tidak'. Nilai lain diabaikan.",
+         "ExpectColumnValuesToBeInSet", {"column": "memiliki_usaha", "value_set": ["ya", "tidak"]},
+         "has a business is ya/tidak"),
+    # --- region --------------------------------------------------------------------------------
+    Rule("kode_desa_dikenal", "error", "kode_desa",
+         "Kode Desa tidak dikenal: gunakan kode desa/kelurahan Kemendagri Kabupaten Bekasi, misalnya 32.16.12.2003.",
+         "ExpectColumnValuesToBeInSet", {"column": "kode_desa_baris", "value_set": []},  # filled from ref.desa
+         "kode_desa in the reference"),
+    Rule("kode_desa_sekecamatan", "error", "kode_desa",
+         "Kode Desa di baris ini berada di kecamatan lain dari folder pengiriman. Periksa Kode Desa.",
+         "ExpectColumnPairValuesToBeEqual",
+         {"column_A": "kode_kecamatan_baris", "column_B": "kode_kecamatan_folder", "ignore_row_if": "either_value_is_missing"},
+         "kode_desa in the folder's kecamatan"),
+)  # fmt: skip
+
+RULES_BY_ID = {rule.rule_id: rule for rule in RULES}
+assert len(RULES_BY_ID) == len(RULES), "rule ids must be unique"
+
+
+def build_suite(known_villages: list[str]):
+    """The Great Expectations suite of the rules above (imports GX: call inside a task)."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    expectations = []
+    for rule in RULES:
+        kwargs = dict(rule.kwargs)
+        if rule.rule_id == "kode_desa_dikenal":
+            kwargs["value_set"] = sorted(known_villages)
+        expectation_class = getattr(gxe, rule.expectation)
+        expectations.append(
+            expectation_class(**kwargs, meta={"rule_id": rule.rule_id, "severity": rule.severity, "message": rule.message})
+        )
+    return gx.ExpectationSuite(name=SUITE_NAME, expectations=expectations)

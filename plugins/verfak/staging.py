@@ -1,0 +1,172 @@
+"""Stage 2a, staging: type the raw text rows of one period (vectorized pandas, no rules here).
+
+Typing only reads what was sent; it never decides what is acceptable. Where a value can't be read
+(a date that is not a date, income that is not a number) the typed column is empty and a
+``<column>_terbaca`` flag is False, so the quality gate (``verfak.rules``) can say so precisely.
+IDs are tidied deliberately and only in ways that can't change an ID: surrounding and inner spaces,
+dots and dashes used as digit groups, and Excel's leading apostrophe are removed; leading zeros
+and every digit are kept as sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from verfak.columns import COLUMNS
+from verfak.nik import nik_columns
+
+STATUS_VALUES = ("layak", "tidak_layak", "meninggal", "pindah", "tidak_ditemukan")
+_SEX = {"L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "LAKI": "L", "PRIA": "L",
+        "P": "P", "PEREMPUAN": "P", "WANITA": "P"}  # fmt: skip
+_YES_NO = {"ya": "ya", "y": "ya", "iya": "ya", "true": "ya", "1": "ya", "ada": "ya",
+           "tidak": "tidak", "t": "tidak", "tdk": "tidak", "false": "tidak", "0": "tidak", "tidak ada": "tidak"}  # fmt: skip
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """``'2024-06'`` -> (2024-06-01, 2024-06-30)."""
+    start = dt.date.fromisoformat(period + "-01")
+    end = (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
+    return start, end
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Trimmed text with empty cells as missing."""
+    s = series.astype("str").str.strip()
+    return s.mask(s.isna() | (s == ""))
+
+
+def _identifier(series: pd.Series) -> pd.Series:
+    """Remove what can't be part of an ID (spaces, digit-group dots and dashes, Excel's apostrophe)."""
+    s = _text(series).str.replace(r"^'", "", regex=True).str.replace(r"[\s.\-]", "", regex=True)
+    return s.mask(s == "")
+
+
+def _phone(series: pd.Series) -> pd.Series:
+    s = _text(series).str.replace(r"[\s.\-()]", "", regex=True).str.replace(r"^\+?62", "0", regex=True)
+    return s.mask(s == "")
+
+
+def parse_dates(series: pd.Series) -> pd.Series:
+    """ISO, DD/MM/YYYY, DD-MM-YYYY (day first, never month first) and Excel serial numbers."""
+    s = _text(series)
+    result = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    formats = {
+        r"^\d{4}-\d{1,2}-\d{1,2}$": "%Y-%m-%d",
+        r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}(:\d{2})?$": "ISO8601",
+        r"^\d{1,2}/\d{1,2}/\d{4}$": "%d/%m/%Y",
+        r"^\d{1,2}-\d{1,2}-\d{4}$": "%d-%m-%Y",
+        r"^\d{1,2}\.\d{1,2}\.\d{4}$": "%d.%m.%Y",
+    }
+    for pattern, fmt in formats.items():
+        match = s.str.match(pattern, na=False)
+        if match.any():
+            parsed = pd.to_datetime(s[match], format=fmt, errors="coerce")
+            result[match] = parsed.dt.normalize().astype("datetime64[us]")
+    serial = s.str.fullmatch(r"\d{4,5}(\.0+)?", na=False)
+    if serial.any():
+        days = pd.to_numeric(s[serial], errors="coerce")
+        in_range = days.between(1, 73050)  # 1900 .. 2099
+        result[serial & in_range.reindex(s.index, fill_value=False)] = (
+            _EXCEL_EPOCH + pd.to_timedelta(days[in_range], unit="D")
+        ).astype("datetime64[us]")
+    return result
+
+
+def _integer(series: pd.Series, money: bool = False) -> pd.Series:
+    s = _text(series)
+    if money:
+        # "Rp 1.500.000", "1,500,000", "1500000" are the same amount; a decimal part is not an integer.
+        s = s.str.replace(r"^[Rr][Pp]\.?\s*", "", regex=True).str.replace(r"[.,](?=\d{3}(\D|$))", "", regex=True)
+    s = s.str.replace(r"\s", "", regex=True)
+    numeric = s.str.fullmatch(r"-?\d{1,15}", na=False)
+    return pd.to_numeric(s.where(numeric), errors="coerce").astype("Int64")
+
+
+def _readable(text: pd.Series, typed: pd.Series) -> pd.Series:
+    """True where a value was sent and understood, False where sent but not understood, NA where empty."""
+    return pd.Series(np.where(text.isna(), None, typed.notna()), index=text.index, dtype="boolean")
+
+
+def kode_desa_dotted(series: pd.Series) -> pd.Series:
+    """``'3216122003'`` or ``'32.16.12.2003'`` -> ``'32.16.12.2003'``; other text kept as sent."""
+    s = _text(series)
+    plain = s.str.replace(r"[\s.]", "", regex=True)
+    dotted = plain.str.replace(r"^(\d{2})(\d{2})(\d{2})(\d{4})$", r"\1.\2.\3.\4", regex=True)
+    return dotted.where(plain.str.fullmatch(r"\d{10}", na=False), s)
+
+
+def type_rows(raw: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Typed staging rows (plus derived NIK columns and duplicate counts) for one period.
+
+    ``raw`` has ``file_id``, ``source_row``, ``kode_desa`` (the folder's village) and the contract
+    columns as text. The result keeps ``file_id``/``source_row`` as the row's identity.
+    """
+    start, end = period_bounds(period)
+    out = pd.DataFrame(index=raw.index)
+    out["file_id"] = raw["file_id"].astype("int64")
+    out["source_row"] = raw["source_row"].astype("int64")
+    out["period"] = pd.Timestamp(start)
+    out["kode_desa"] = raw["kode_desa_folder"].astype("str")
+    out["kode_kecamatan_folder"] = out["kode_desa"].str.slice(0, 8)
+
+    for column in ("nama", "hubungan_keluarga", "alamat", "alasan", "pekerjaan", "pendidikan", "minat_usaha",
+                   "petugas", "minat_pelatihan"):  # fmt: skip
+        out[column] = _text(raw[column])
+    out["minat_pelatihan"] = out["minat_pelatihan"].str.lower().str.replace(r"\s*[;,]\s*", ";", regex=True)
+    for column in ("nik", "no_kk", "rt", "rw"):
+        out[column] = _identifier(raw[column])
+    out["no_hp"] = _phone(raw["no_hp"])
+
+    sex = _text(raw["jenis_kelamin"]).str.upper().str.replace(r"\s+", " ", regex=True)
+    out["jenis_kelamin"] = sex.map(_SEX).where(sex.isin(list(_SEX)), sex)
+
+    status = _text(raw["status_verifikasi"]).str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    out["status_verifikasi"] = status
+
+    usaha = _text(raw["memiliki_usaha"]).str.lower()
+    out["memiliki_usaha"] = usaha.map(_YES_NO).where(usaha.isin(list(_YES_NO)), usaha)
+
+    for column in ("tanggal_lahir", "tanggal_verifikasi"):
+        out[column] = parse_dates(raw[column])
+        out[f"{column}_terbaca"] = _readable(_text(raw[column]), out[column])
+
+    out["desil"] = _integer(raw["desil"])
+    out["desil_terbaca"] = _readable(_text(raw["desil"]), out["desil"])
+    out["pendapatan_bulanan"] = _integer(raw["pendapatan_bulanan"], money=True)
+    out["pendapatan_bulanan_terbaca"] = _readable(_text(raw["pendapatan_bulanan"]), out["pendapatan_bulanan"])
+
+    out["kode_desa_baris"] = kode_desa_dotted(raw["kode_desa"])
+    out["kode_kecamatan_baris"] = out["kode_desa_baris"].str.slice(0, 8)
+
+    # Derived facts the rules look at.
+    period_end = pd.Timestamp(end)
+    out["umur"] = ((period_end - out["tanggal_lahir"]).dt.days / 365.2425).astype("Float64")
+    out["hari_verifikasi_sebelum_akhir_periode"] = (period_end - out["tanggal_verifikasi"]).dt.days.astype("Int64")
+    out["perlu_alasan"] = out["status_verifikasi"].isin([s for s in STATUS_VALUES if s != "layak"])
+    out = out.join(nik_columns(out["nik"].fillna(""), reference_date=end))
+    out["tanggal_lahir_ddmmyy"] = out["tanggal_lahir"].dt.strftime("%d%m%y")
+
+    # Duplicates: order within a file, villages and family cards per NIK in the period.
+    has_nik = out["nik"].notna()
+    ordered = out[has_nik].sort_values(["file_id", "source_row"])
+    out["nik_urutan_dalam_file"] = ordered.groupby(["file_id", "nik"]).cumcount().add(1).reindex(out.index)
+    out["nik_jumlah_desa"] = ordered.groupby("nik")["kode_desa"].transform("nunique").reindex(out.index)
+    out["nik_jumlah_kk"] = ordered.groupby("nik")["no_kk"].transform("nunique").reindex(out.index)
+    for column in ("nik_urutan_dalam_file", "nik_jumlah_desa", "nik_jumlah_kk"):
+        out[column] = out[column].astype("Int64")
+    return out
+
+
+#: The staging.verifikasi columns written after validation (the typed contract, not the helpers).
+STAGING_COLUMNS = (
+    "file_id", "source_row", "period", "kode_desa", "nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir",
+    "hubungan_keluarga", "alamat", "rt", "rw", "kode_desa_baris", "status_verifikasi", "alasan", "desil",
+    "pekerjaan", "pendidikan", "pendapatan_bulanan", "minat_pelatihan", "memiliki_usaha", "minat_usaha", "no_hp",
+    "tanggal_verifikasi", "petugas", "has_error", "has_warning",
+)  # fmt: skip
+
+RAW_COLUMNS = COLUMNS
