@@ -1,5 +1,6 @@
 """Command line: ``python -m verfak <command>`` (see ``--help``)."""
 
-from verfak.cli import main
+if __name__ == "__main__":
+    from verfak.cli import main
 
-raise SystemExit(main())
+    raise SystemExit(main())

@@ -1,0 +1,30 @@
+# The verbs people type. Every target sets up what it needs first (scripts/setup.sh is idempotent).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+WITH_ENV := scripts/with-env.sh
+
+.PHONY: help setup run test test-fast airflow stop bench clean-data
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+setup: ## venv, local PostgreSQL, Airflow metadata DB, warehouse schemas (idempotent)
+	@scripts/setup.sh
+
+run: setup ## run the whole pipeline through Airflow on the landing zone (sample data if empty)
+	@$(WITH_ENV) scripts/run_pipeline.sh
+
+test: setup ## run the whole test suite against the local PostgreSQL and Airflow
+	@$(WITH_ENV) python -m pytest $(PYTEST_ARGS)
+
+test-fast: setup ## the tests without the Airflow end-to-end runs
+	@$(WITH_ENV) python -m pytest -m "not airflow" $(PYTEST_ARGS)
+
+airflow: setup ## start the Airflow UI (http://localhost:8080), scheduler and DAG processor
+	@$(WITH_ENV) scripts/airflow_services.sh start
+
+stop: ## stop what these commands started (Airflow services, PostgreSQL), by their pid files
+	@scripts/stop.sh
+
+clean-data: ## remove the local landing zone, exports and reports (not the database)
+	rm -rf data/landing data/exports data/reports

@@ -1,0 +1,68 @@
+"""
+### verfak_ingest: village submissions from the landing zone into `raw`
+
+Every 30 minutes, finds files in `$VERFAK_LANDING_DIR/<YYYY-MM>/<kode_desa>/` that are new or
+changed, and for **each file** (one mapped task per file, named by its path):
+registers it by SHA-256 (the same bytes again are skipped), reads it leniently (CSV or Excel),
+keeps every row as sent in `raw.submission_row` with its spreadsheet row number, and records
+rows that can't be taken (an ID typed as a number) in `quality.row_issue`. A file that can't be
+read at all is **kept and registered as rejected** with the reason; the run goes on.
+`finish` marks files superseded by a later file of the same village and period, and updates the
+`verfak_raw_submissions` Asset, which starts **verfak_validate_load**.
+
+*Owner*: Dinsos data team. *Rerun*: clear the run (safe: files are registered by checksum).
+Code: `plugins/verfak/ingest.py`, `plugins/verfak/intake.py`. Docs: `docs/submissions.md`.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+from verfak.dag_support import DEFAULT_ARGS, RAW_SUBMISSIONS
+
+
+@dag(
+    dag_id="verfak_ingest",
+    schedule="*/30 * * * *",
+    start_date=pendulum.datetime(2024, 5, 1, tz="Asia/Jakarta"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    tags=["verfak", "ingest"],
+)
+def verfak_ingest():
+    @task
+    def find_new_files() -> list[str]:
+        from verfak import config, ingest
+
+        return ingest.discover(config.landing_dir())
+
+    @task(map_index_template="{{ relative }}")
+    def ingest_file(relative: str, run_id: str | None = None) -> dict:
+        from verfak import config, ingest
+
+        return ingest.ingest_file(relative, config.landing_dir(), dag_run_id=run_id).as_dict()
+
+    @task(trigger_rule="all_done", outlets=[RAW_SUBMISSIONS])
+    def finish(outcomes) -> dict:
+        from verfak import ingest
+
+        outcomes = [o for o in (outcomes or []) if o]
+        totals = ingest.summarise(outcomes)
+        changed = ingest.resolve_superseded()
+        ingest.log.info(
+            "ingest run: %(files)d file(s): %(accepted)d accepted, %(rejected)d rejected, %(duplicate)d already "
+            "known; rows read %(rows_read)d = passed %(rows_passed)d + rejected %(rows_rejected)d",
+            totals,
+        )
+        if totals["accepted"] == 0 and changed == 0:
+            raise AirflowSkipException("no new submission: nothing for validate-and-load")
+        return totals
+
+    finish(ingest_file.expand(relative=find_new_files()))
+
+
+verfak_ingest()

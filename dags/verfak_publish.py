@@ -1,0 +1,60 @@
+"""
+### verfak_publish: marts and the nightly referral exports for the agencies
+
+Runs every night at 02:00 WIB and whenever **verfak_validate_load** loads a period (Asset
+`verfak_core_verifikasi`). Refreshes the marts (verified people per period, kecamatan and desa),
+then for **each program** in `include/programs.yaml` (one mapped task per program) selects the
+referrals of the latest verified period by the program's rule, and writes
+`$VERFAK_EXPORT_DIR/<program>/<YYYY-MM-DD>/` (`referrals.csv`, `.parquet`, `.xlsx`,
+`manifest.json`), published atomically, then `LATEST`. Old exports are removed after
+`VERFAK_EXPORT_RETENTION_DAYS` (default 30).
+
+*Owner*: Dinsos data team. *Rerun*: clear the run; the same day's export is replaced as a whole.
+Check an export: `python -m verfak verify-export <folder>`.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+
+from verfak.dag_support import CORE_VERIFIKASI, DEFAULT_ARGS, REFERRAL_EXPORTS, run_date
+
+
+@dag(
+    dag_id="verfak_publish",
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("0 2 * * *", timezone="Asia/Jakarta"), assets=[CORE_VERIFIKASI]
+    ),
+    start_date=pendulum.datetime(2024, 5, 1, tz="Asia/Jakarta"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    tags=["verfak", "publish", "exports"],
+)
+def verfak_publish():
+    @task
+    def refresh_marts() -> list[str]:
+        from verfak import publish
+        from verfak.programs import load_programs
+
+        publish.refresh_marts()
+        return sorted(load_programs())
+
+    @task(map_index_template="{{ program }}")
+    def publish_program(program: str, run_id: str | None = None) -> dict:
+        from airflow.sdk import get_current_context
+
+        from verfak import publish
+
+        return publish.publish_program(program, run_date(get_current_context()), dag_run_id=run_id)
+
+    @task(outlets=[REFERRAL_EXPORTS])
+    def finish(results) -> list[dict]:
+        return [r for r in results if r]
+
+    finish(publish_program.expand(program=refresh_marts()))
+
+
+verfak_publish()

@@ -1,0 +1,66 @@
+"""
+### verfak_validate_load: the quality gate and the warehouse load
+
+Runs when **verfak_ingest** registers new submissions (Asset `verfak_raw_submissions`). For each
+period with a new current submission (one mapped task per period, one at a time):
+types the raw rows into `staging.verifikasi`, runs the Great Expectations suite
+(`plugins/verfak/rules.py`: every rule once, with its id, severity and Indonesian message),
+records each failed rule per row in `quality.row_issue`, loads the rows without errors into
+`core` (people with history, households, one verification fact per person per period) in the
+same transaction, and rewrites the villages' feedback files
+(`$VERFAK_EXPORT_DIR/feedback/<YYYY-MM>/<kode_desa>.csv`). A failed rule never fails the run;
+an error in the pipeline does. Updates `verfak_core_verifikasi`, which starts **verfak_publish**.
+
+*Owner*: Dinsos data team. *Rerun*: clear the run; a period is replaced as a whole, so a rerun
+leaves the warehouse as it was. Data Docs: `$VERFAK_REPORT_DIR/data_docs/index.html`.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+from verfak.dag_support import CORE_VERIFIKASI, DEFAULT_ARGS, RAW_SUBMISSIONS
+
+
+@dag(
+    dag_id="verfak_validate_load",
+    schedule=[RAW_SUBMISSIONS],
+    start_date=pendulum.datetime(2024, 5, 1, tz="Asia/Jakarta"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    tags=["verfak", "quality", "load"],
+)
+def verfak_validate_load():
+    @task
+    def find_pending_periods() -> list[str]:
+        from verfak import load
+
+        return load.pending_periods()
+
+    @task(map_index_template="{{ period }}", max_active_tis_per_dagrun=1)
+    def validate_and_load(period: str, run_id: str | None = None) -> dict:
+        from verfak import load
+
+        return load.validate_and_load_period(period, dag_run_id=run_id).as_dict()
+
+    @task(trigger_rule="none_failed", outlets=[CORE_VERIFIKASI])
+    def finish(outcomes) -> list[dict]:
+        import logging
+
+        outcomes = [o for o in (outcomes or []) if o]
+        if not outcomes:
+            raise AirflowSkipException("no period to load")
+        for o in outcomes:
+            logging.getLogger("verfak.load").info(
+                "period %(period)s: %(rows_loaded)d loaded (%(layak)d layak), %(rows_quarantined)d quarantined", o
+            )
+        return outcomes
+
+    finish(validate_and_load.expand(period=find_pending_periods()))
+
+
+verfak_validate_load()

@@ -1,0 +1,163 @@
+"""Agency export folders: CSV, Parquet and XLSX of the same rows, a manifest, atomic publication.
+
+``<exports>/<program>/<YYYY-MM-DD>/`` holds ``referrals.csv`` (UTF-8, header), ``referrals.parquet``
+(declared schema), ``referrals.xlsx`` (frozen header, IDs as text cells, dates as dates) and
+``manifest.json`` (program, agency, period, row count, columns with types, SHA-256 of each file,
+the DAG run, the time). The folder is written aside and renamed into place, then ``LATEST`` is
+replaced atomically, so an agency never reads a half-written export. ``verify_export`` checks a
+folder against its manifest (``python -m verfak verify-export <folder>``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+FILES = ("referrals.csv", "referrals.parquet", "referrals.xlsx")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_parquet(frame: pd.DataFrame, types: dict[str, str], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow_types = {"text": pa.string(), "date": pa.date32(), "integer": pa.int64()}
+    schema = pa.schema([pa.field(c, arrow_types[types[c]]) for c in frame.columns])
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    pq.write_table(table, path)
+
+
+def _write_xlsx(frame: pd.DataFrame, types: dict[str, str], path: Path, title: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append(list(frame.columns))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    formats = {"text": "@", "date": "DD/MM/YYYY", "integer": "0"}
+    for record in frame.itertuples(index=False):
+        sheet.append([None if pd.isna(v) else v for v in record])
+    for index, column in enumerate(frame.columns, start=1):
+        number_format = formats[types[column]]
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            cell.number_format = number_format
+    sheet.freeze_panes = "A2"
+    workbook.properties.creator = "verfak"
+    workbook.save(path)
+
+
+def write_export(
+    export_root: Path,
+    program: str,
+    export_date: dt.date,
+    frame: pd.DataFrame,
+    types: dict[str, str],
+    manifest_fields: dict,
+) -> Path:
+    """Write one program's export for a day and publish it atomically; return its folder."""
+    program_dir = export_root / program
+    program_dir.mkdir(parents=True, exist_ok=True)
+    final = program_dir / export_date.isoformat()
+    work = program_dir / f".{export_date.isoformat()}.{uuid.uuid4().hex}.tmp"
+    work.mkdir()
+    try:
+        frame = frame.copy()
+        for column in frame.columns:
+            if types[column] == "date":
+                frame[column] = pd.to_datetime(frame[column]).dt.date
+            elif types[column] == "integer":
+                frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+            else:
+                frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
+        frame.to_csv(work / "referrals.csv", index=False, encoding="utf-8", date_format="%Y-%m-%d")
+        _write_parquet(frame, types, work / "referrals.parquet")
+        _write_xlsx(frame, types, work / "referrals.xlsx", program)
+        manifest = {
+            "program": program,
+            **manifest_fields,
+            "export_date": export_date.isoformat(),
+            "row_count": len(frame),
+            "columns": [{"name": c, "type": types[c]} for c in frame.columns],
+            "files": {name: {"sha256": sha256_file(work / name), "bytes": (work / name).stat().st_size} for name in FILES},
+            "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        _swap_into_place(work, final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    latest_tmp = program_dir / f".LATEST.{uuid.uuid4().hex}.tmp"
+    latest_tmp.write_text(export_date.isoformat() + "\n", encoding="utf-8")
+    os.replace(latest_tmp, program_dir / "LATEST")
+    log.info("export %s/%s published: %d row(s)", program, export_date.isoformat(), len(frame))
+    return final
+
+
+def _swap_into_place(work: Path, final: Path) -> None:
+    """Rename the finished folder into place; a rerun of the same day replaces the old one."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.{uuid.uuid4().hex}.old")
+        final.rename(old)
+    work.rename(final)
+    if old:
+        shutil.rmtree(old)
+
+
+def verify_export(folder: Path) -> list[str]:
+    """Problems found checking an export folder against its manifest (empty list = intact)."""
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        return [f"{manifest_path} is missing"]
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    problems = []
+    for name, info in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.exists():
+            problems.append(f"{name} is missing")
+        elif sha256_file(path) != info["sha256"]:
+            problems.append(f"{name}: SHA-256 does not match the manifest")
+    csv_path = folder / "referrals.csv"
+    if csv_path.exists():
+        rows = len(pd.read_csv(csv_path, dtype="str"))
+        if rows != manifest.get("row_count"):
+            problems.append(f"referrals.csv has {rows} rows, the manifest says {manifest.get('row_count')}")
+    return problems
+
+
+def remove_old_exports(export_root: Path, program: str, keep_days: int, today: dt.date) -> list[Path]:
+    """Delete a program's export folders older than ``keep_days`` (never the one LATEST names)."""
+    program_dir = export_root / program
+    latest = (program_dir / "LATEST").read_text().strip() if (program_dir / "LATEST").exists() else None
+    removed = []
+    for folder in sorted(program_dir.glob("????-??-??")):
+        try:
+            day = dt.date.fromisoformat(folder.name)
+        except ValueError:
+            continue
+        if (today - day).days > keep_days and folder.name != latest:
+            shutil.rmtree(folder)
+            removed.append(folder)
+    if removed:
+        log.info("export %s: removed %d folder(s) older than %d days", program, len(removed), keep_days)
+    return removed

@@ -1,0 +1,113 @@
+"""The run summary printed at the end of ``make run``, read from the warehouse (no personal data)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from verfak import config, db
+
+SCHEMAS = ("ref", "raw", "staging", "quality", "core", "mart", "publish")
+
+
+def table_counts(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict[str, int]:
+    """Row count of every table and materialized view of the warehouse schemas."""
+    with db.transaction(conn_id) as cur:
+        cur.execute(
+            """SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'm') ORDER BY 1""",
+            (list(SCHEMAS),),
+        )
+        names = [row[0] for row in cur.fetchall()]
+        counts = {}
+        for name in names:
+            cur.execute(
+                "SELECT CASE WHEN relispopulated THEN 1 ELSE 0 END FROM pg_class WHERE oid = %s::regclass", (name,)
+            )
+            if cur.fetchone()[0]:
+                cur.execute(f"SELECT count(*) FROM {name}")  # names come from the catalog above
+                counts[name] = cur.fetchone()[0]
+            else:
+                counts[name] = 0
+    return counts
+
+
+def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
+    with db.transaction(conn_id) as cur:
+        cur.execute(
+            """SELECT count(*) FILTER (WHERE status = 'accepted'), count(*) FILTER (WHERE status = 'rejected'),
+                      count(*) FILTER (WHERE superseded_by IS NOT NULL),
+                      coalesce(sum(rows_read), 0), coalesce(sum(rows_rejected), 0)
+                 FROM raw.submission_file"""
+        )
+        accepted, rejected, superseded, rows_read, rows_rejected_intake = cur.fetchone()
+        cur.execute(
+            """SELECT DISTINCT ON (period) period, rows_validated, rows_passed, rows_failed, data_docs_index
+                 FROM quality.validation_run ORDER BY period, run_id DESC"""
+        )
+        gate = {p: {"validated": v, "loaded": ok, "quarantined": bad, "data_docs": docs}
+                for p, v, ok, bad, docs in cur.fetchall()}  # fmt: skip
+        cur.execute(
+            "SELECT periode, sum(layak)::int, sum(verified)::int FROM mart.verified_count GROUP BY periode ORDER BY 1"
+            if _populated(cur) else "SELECT NULL, NULL, NULL WHERE false"
+        )
+        verified = {p: {"layak": layak, "verified": total} for p, layak, total in cur.fetchall()}
+        cur.execute(
+            """SELECT DISTINCT ON (program) program, export_date, period, row_count, export_path
+                 FROM publish.export_run ORDER BY program, export_date DESC"""
+        )
+        exports = [
+            {"program": p, "date": d.isoformat(), "period": per.strftime("%Y-%m"), "rows": n, "path": path}
+            for p, d, per, n, path in cur.fetchall()
+        ]
+        cur.execute(
+            """SELECT reject_code, count(*) FROM raw.submission_file WHERE status = 'rejected'
+                GROUP BY 1 ORDER BY 2 DESC"""
+        )
+        reject_reasons = dict(cur.fetchall())
+    return {
+        "files": {"accepted": accepted, "rejected": rejected, "superseded": superseded,
+                  "reject_reasons": reject_reasons},
+        "rows": {"read": rows_read, "rejected_at_intake": rows_rejected_intake},
+        "gate": gate, "verified": verified, "exports": exports,
+        "feedback_dir": str(config.export_dir() / "feedback"),
+    }  # fmt: skip
+
+
+def _populated(cur) -> bool:
+    cur.execute("SELECT relispopulated FROM pg_class WHERE oid = 'mart.verified_count'::regclass")
+    return bool(cur.fetchone()[0])
+
+
+def print_summary(before: Path | None = None, conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
+    info = collect(conn_id)
+    files, rows = info["files"], info["rows"]
+    lines = ["", "=== Verifikasi faktual Kabupaten Bekasi: run summary ==="]
+    lines.append(
+        f"Files: {files['accepted']} ingested, {files['rejected']} rejected, {files['superseded']} superseded by a later file"
+    )
+    for code, count in files["reject_reasons"].items():
+        lines.append(f"  rejected ({code}): {count}")
+    lines.append(f"Rows read: {rows['read']} ({rows['rejected_at_intake']} rejected at intake)")
+    for period, gate in sorted(info["gate"].items()):
+        counts = info["verified"].get(period, {})
+        lines.append(
+            f"Period {period}: {gate['validated']} rows validated, {gate['loaded']} loaded, "
+            f"{gate['quarantined']} quarantined; verified (layak): {counts.get('layak', 'n/a')}"
+        )
+    for export in info["exports"]:
+        lines.append(f"Export {export['program']} ({export['period']}): {export['rows']} rows in {export['path']}")
+    docs = next((g["data_docs"] for g in info["gate"].values() if g["data_docs"]), None)
+    lines.append(f"Village feedback: {info['feedback_dir']}/<YYYY-MM>/<kode_desa>.csv")
+    lines.append(f"Data quality report (Great Expectations Data Docs): {docs or 'not built yet'}")
+    if before is not None and before.exists():
+        old = json.loads(before.read_text())
+        new = table_counts(conn_id)
+        changed = {t: (old.get(t, 0), n) for t, n in new.items() if old.get(t, 0) != n}
+        if changed:
+            lines.append(f"This run changed {len(changed)} table(s):")
+            lines.extend(f"  {t}: {a} -> {b} rows" for t, (a, b) in sorted(changed.items()))
+        else:
+            lines.append("Nothing changed: every warehouse table has the same row count as before this run.")
+    print("\n".join(lines))
+    return info
