@@ -100,9 +100,9 @@ if [[ ! -s "$LOCAL/verfak.password" ]]; then
 fi
 VERFAK_PW=$(cat "$LOCAL/verfak.password")
 psql_su -d postgres -v pw="$VERFAK_PW" <<'SQL'
-SELECT format('CREATE ROLE verfak LOGIN CREATEROLE PASSWORD %L', :'pw')
+SELECT format('CREATE ROLE verfak LOGIN CREATEROLE CREATEDB PASSWORD %L', :'pw')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'verfak') \gexec
-SELECT format('ALTER ROLE verfak PASSWORD %L', :'pw') \gexec
+SELECT format('ALTER ROLE verfak CREATEROLE CREATEDB PASSWORD %L', :'pw') \gexec
 SELECT 'CREATE DATABASE airflow OWNER verfak' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'airflow') \gexec
 SELECT 'CREATE DATABASE verfak OWNER verfak' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'verfak') \gexec
 SQL

@@ -38,8 +38,9 @@ def _required(column: str, label: str, example: str = "", typed_column: str | No
     )  # fmt: skip
 
 
-def _if(condition: str) -> dict:
-    return {"row_condition": condition, "condition_parser": "pandas"}
+def _if(column: str, operator: str, value) -> dict:
+    """Apply the rule only to rows where ``column <operator> value`` (``==`` or ``in``)."""
+    return {"row_condition": (column, operator, value)}
 
 
 RULES: tuple[Rule, ...] = (
@@ -64,11 +65,11 @@ RULES: tuple[Rule, ...] = (
     Rule("nik_tanggal_valid", "error", "nik",
          "Bagian tanggal lahir di NIK (digit 7-12) bukan tanggal yang mungkin (untuk perempuan tanggal ditambah 40). "
          "Periksa kembali NIK dengan KTP/KK.",
-         "ExpectColumnValuesToNotBeNull", {"column": "nik_tanggal_lahir", **_if("nik_format_ok == True")},
+         "ExpectColumnValuesToNotBeNull", {"column": "nik_tanggal_lahir", **_if("nik_format_ok", "==", True)},
          "the NIK's date part is a real date (women: day + 40)"),
     Rule("nik_nomor_urut", "error", "nik",
          "Nomor urut NIK (4 digit terakhir) tidak boleh 0000. Periksa kembali NIK dengan KTP/KK.",
-         "ExpectColumnValuesToBeInSet", {"column": "nik_serial_ok", "value_set": [True], **_if("nik_format_ok == True")},
+         "ExpectColumnValuesToBeInSet", {"column": "nik_serial_ok", "value_set": [True], **_if("nik_format_ok", "==", True)},
          "the NIK's serial is not 0000"),
     Rule("nik_tanggal_lahir_berbeda", "warning", "tanggal_lahir",
          "Tanggal lahir tidak sama dengan tanggal lahir di NIK. NIK tidak dapat diubah: periksa Tanggal Lahir.",
@@ -79,11 +80,11 @@ RULES: tuple[Rule, ...] = (
          "Jenis kelamin tidak sama dengan NIK (tanggal di NIK ditambah 40 untuk perempuan). Periksa Jenis Kelamin.",
          "ExpectColumnPairValuesToBeEqual",
          {"column_A": "nik_jenis_kelamin", "column_B": "jenis_kelamin", "ignore_row_if": "either_value_is_missing",
-          **_if('jenis_kelamin in ["L", "P"]')},
+          **_if("jenis_kelamin", "in", ["L", "P"])},
          "sex agrees with the NIK"),
     Rule("nik_luar_bekasi", "warning", "nik",
          "NIK diterbitkan di luar Kabupaten Bekasi (bukan 3216...). Pastikan penduduk ini memang tinggal di desa ini.",
-         "ExpectColumnValuesToBeInSet", {"column": "nik_dalam_bekasi", "value_set": [True], **_if("nik_format_ok == True")},
+         "ExpectColumnValuesToBeInSet", {"column": "nik_dalam_bekasi", "value_set": [True], **_if("nik_format_ok", "==", True)},
          "NIK first issued in Kabupaten Bekasi (people move in: warning)"),
     Rule("no_kk_16_digit", "error", "no_kk",
          "No. KK harus 16 digit angka. Periksa kembali dengan Kartu Keluarga.",
@@ -121,7 +122,7 @@ RULES: tuple[Rule, ...] = (
     Rule("alasan_wajib", "error", "alasan",
          "Alasan wajib diisi bila status bukan 'layak' (misalnya: sudah bekerja tetap, meninggal dunia tanggal ..., "
          "pindah ke ...).",
-         "ExpectColumnValuesToNotBeNull", {"column": "alasan", **_if("perlu_alasan == True")},
+         "ExpectColumnValuesToNotBeNull", {"column": "alasan", **_if("perlu_alasan", "==", True)},
          "a reason when the status is not layak"),
     Rule("tanggal_verifikasi_valid", "error", "tanggal_verifikasi",
          "Tanggal Verifikasi bukan tanggal yang benar. Tulis sebagai DD/MM/YYYY.",
@@ -170,10 +171,14 @@ def build_suite(known_villages: list[str]):
     """The Great Expectations suite of the rules above (imports GX: call inside a task)."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
 
     expectations = []
     for rule in RULES:
         kwargs = dict(rule.kwargs)
+        if "row_condition" in kwargs:
+            column, operator, value = kwargs["row_condition"]
+            kwargs["row_condition"] = Column(column) == value if operator == "==" else Column(column).is_in(value)
         if rule.rule_id == "kode_desa_dikenal":
             kwargs["value_set"] = sorted(known_villages)
         expectation_class = getattr(gxe, rule.expectation)

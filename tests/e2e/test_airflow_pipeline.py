@@ -1,0 +1,112 @@
+"""End to end through Airflow: the three DAGs run with `airflow dags test` against PostgreSQL.
+
+A metadata database of its own (``airflow_test_<pid>``) and the session's test warehouse keep
+these runs out of the ones `make run` shows in the UI. Then the same three DAGs run again and
+every warehouse table must keep its row count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
+import psycopg2
+import pytest
+
+from tests.helpers import copy_landing
+from verfak.exports import verify_export
+
+pytestmark = pytest.mark.airflow
+ROOT = Path(__file__).resolve().parents[2]
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+
+
+@pytest.fixture(scope="module")
+def airflow_env(warehouse_uri, tmp_path_factory):
+    base = urlsplit(warehouse_uri)
+    name = f"airflow_test_{os.getpid()}"
+    admin = psycopg2.connect(urlunsplit(base._replace(path="/postgres")))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name}")
+        cur.execute(f"CREATE DATABASE {name}")
+    home = tmp_path_factory.mktemp("airflow_home")
+    data = tmp_path_factory.mktemp("data")
+    env = dict(os.environ)
+    env.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": urlunsplit(base._replace(scheme="postgresql+psycopg2", path=f"/{name}")),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW_CONN_VERFAK_WAREHOUSE": warehouse_uri,
+        "VERFAK_LANDING_DIR": str(data / "landing"),
+        "VERFAK_EXPORT_DIR": str(data / "exports"),
+        "VERFAK_REPORT_DIR": str(data / "reports"),
+        "PYTHONPATH": str(ROOT / "plugins"),
+    })  # fmt: skip
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
+    yield env, data
+    with admin.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.close()
+
+
+def dag_test(env: dict, dag_id: str) -> str:
+    """Run one DAG through Airflow; return its log; fail with the log's tail if the run failed."""
+    result = subprocess.run([AIRFLOW, "dags", "test", dag_id], env=env, capture_output=True, text=True)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0 and "state=success" in log, f"{dag_id} failed:\n{log[-4000:]}"
+    return log
+
+
+def test_three_dags_from_landing_zone_to_exports_and_rerun_is_a_no_op(airflow_env, warehouse, sample_landing):
+    env, data = airflow_env
+    landing_src, summary = sample_landing
+    copy_landing(landing_src, data / "landing")
+    # A file a village could not have meant: kept, registered as rejected, the run goes on.
+    broken = data / "landing" / "2024-06" / "32.16.01.2001" / "scan_formulir.xlsx"
+    broken.write_bytes(b"%PDF-1.4 not a spreadsheet")
+
+    logs = {dag_id: dag_test(env, dag_id) for dag_id in ("verfak_ingest", "verfak_validate_load", "verfak_publish")}
+
+    assert warehouse.scalar("SELECT count(*) FROM raw.submission_file WHERE status = 'accepted'") == 374
+    rejected = warehouse.query("SELECT path, reject_code FROM raw.submission_file WHERE status = 'rejected'")
+    assert rejected == [("2024-06/32.16.01.2001/scan_formulir.xlsx", "excel_tidak_terbaca")]
+    assert broken.exists()
+    layak = dict(warehouse.query("SELECT periode, sum(layak) FROM mart.verified_count GROUP BY 1"))
+    assert layak == {"2024-05": 1144, "2024-06": 1121}
+
+    export_root = data / "exports" / "bantuan_tunai"
+    day = (export_root / "LATEST").read_text().strip()
+    folder = export_root / day
+    assert verify_export(folder) == []
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["row_count"] == 1121 and manifest["dag_run_id"].startswith("manual__")
+    referrals = pd.read_csv(folder / "referrals.csv", dtype="str")
+    assert len(referrals) == 1121 and referrals["nik"].str.fullmatch(r"\d{16}").all()
+    assert dt.date.fromisoformat(day) >= dt.date(2024, 7, 1)
+
+    # Task logs say what happened without personal data.
+    nik_sample = {r["nik"] for r in referrals.head(50).to_dict("records")}
+    all_logs = "\n".join(logs.values())
+    assert not any(nik in all_logs for nik in nik_sample)
+    assert "375 new or changed file(s)" in logs["verfak_ingest"]  # 374 sample files and the broken one
+    assert "ingest run: 375 file(s): 374 accepted, 1 rejected" in logs["verfak_ingest"]
+    assert "period 2024-06 loaded: 1170 validated, 1161 loaded into core (1121 layak)" in logs["verfak_validate_load"]
+
+    # The village with the broken file is told, in its feedback for the period.
+    feedback = pd.read_csv(data / "exports" / "feedback" / "2024-06" / "32.16.01.2001.csv", sep=";", dtype="str",
+                           encoding="utf-8-sig")  # fmt: skip
+    assert "excel_tidak_terbaca" in set(feedback["kode_aturan"])
+
+    before = warehouse.table_counts()
+    for dag_id in ("verfak_ingest", "verfak_validate_load", "verfak_publish"):
+        dag_test(env, dag_id)
+    assert warehouse.table_counts() == before
