@@ -65,6 +65,16 @@ else
   PGOWNER=$(id -un)
 fi
 
+# The server user must be able to reach its data directory. When the checkout sits somewhere the
+# 'postgres' user can't enter (a private home folder), keep the cluster in /tmp instead and say so.
+if [[ $(id -u) -eq 0 ]] && ! runuser -u postgres -- test -x "$LOCAL" 2>/dev/null; then
+  PGHOME="/tmp/verfak-pg-$(echo "$ROOT" | sha256sum | cut -c1-12)"
+  PGDATA="$PGHOME/data"; PGRUN="$PGHOME/run"
+  mkdir -p "$PGHOME"; chown postgres "$PGHOME"
+  ln -sfn "$PGHOME" "$LOCAL/pg"
+  say "the 'postgres' user can't enter $LOCAL: the cluster lives in $PGHOME (linked from .local/pg)"
+fi
+
 if [[ ! -s "$PGDATA/PG_VERSION" ]]; then
   say "initialising a PostgreSQL cluster in .local/pg/data ($PG_BIN)"
   mkdir -p "$PGDATA" "$PGRUN"
