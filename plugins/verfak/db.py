@@ -54,8 +54,14 @@ def sql_file(relative: str) -> str:
 
 
 def run_sql_file(cur, relative: str, params: dict | None = None) -> None:
-    """Execute one SQL file (it may hold several statements) with named parameters."""
-    cur.execute(sql_file(relative), params or {})
+    """Execute one SQL file (it may hold several statements), with named parameters if given.
+
+    Without parameters the text is sent as it is; with them, a literal ``%`` must be written ``%%``.
+    """
+    if params is None:
+        cur.execute(sql_file(relative))
+    else:
+        cur.execute(sql_file(relative), params)
 
 
 def copy_rows(cur, table: str, columns: list[str], rows_csv: io.StringIO | io.BytesIO) -> None:

@@ -70,8 +70,8 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
     conn = db.connect(conn_id)
     try:
         with conn, conn.cursor() as cur:
-            # One loader per period at a time; a second run waits, then finds the work done.
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.load'), hashtext(%s))", (period,))
+            # One core load at a time (periods share people's histories); a second run waits for it.
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.core_load'))")
             raw = _read_raw(cur, period)
             cur.execute("SELECT kode_desa FROM ref.desa")
             villages = [row[0] for row in cur.fetchall()]

@@ -1,88 +1,103 @@
--- Load one period into core from staging (rows without an error). Runs in one transaction with
--- the staging and quality writes, so a period is either fully loaded or not at all; rerunning it
--- with the same staging leaves core exactly as it was.
---   1. people: type-2 history (a version per change of identity, address or household);
---   2. the period's verification facts, replaced as a whole;
+-- Load one period into core from staging (rows without an error). Runs in the same transaction
+-- as the staging and quality writes, so a period is either fully loaded or not at all; rerunning
+-- it with the same staging leaves core exactly as it was (same rows, same ids).
+--   1. the period's facts, replaced as a whole;
+--   2. the version history of every person the period touches, rederived from their facts;
 --   3. households.
 
-CREATE TEMP TABLE period_person ON COMMIT DROP AS
-SELECT DISTINCT ON (s.nik)
-       s.nik, s.nama, s.jenis_kelamin, s.tanggal_lahir, s.no_kk, s.hubungan_keluarga, s.alamat, s.rt, s.rw,
-       s.kode_desa_baris AS kode_desa,
-       md5(ROW(s.nama, s.jenis_kelamin, s.tanggal_lahir, s.no_kk, s.hubungan_keluarga, s.alamat, s.rt, s.rw,
-               s.kode_desa_baris)::text) AS attributes_hash
-  FROM staging.verifikasi s
- WHERE s.period = %(period)s AND NOT s.has_error
- ORDER BY s.nik, s.file_id, s.source_row;
-
--- The version of each person that is valid in this period, if any.
-CREATE TEMP TABLE period_version ON COMMIT DROP AS
-SELECT p.*, v.person_version_id, v.valid_from, v.valid_to, v.attributes_hash AS version_hash
-  FROM period_person p
-  LEFT JOIN core.person_version v
-    ON v.nik = p.nik AND v.valid_from <= %(period)s AND (v.valid_to IS NULL OR v.valid_to > %(period)s);
-
--- A version opened by this same period (an earlier run of it): a corrected resubmission updates it.
-UPDATE core.person_version v
-   SET nama = pv.nama, jenis_kelamin = pv.jenis_kelamin, tanggal_lahir = pv.tanggal_lahir, no_kk = pv.no_kk,
-       hubungan_keluarga = pv.hubungan_keluarga, alamat = pv.alamat, rt = pv.rt, rw = pv.rw,
-       kode_desa = pv.kode_desa, attributes_hash = pv.attributes_hash
-  FROM period_version pv
- WHERE v.person_version_id = pv.person_version_id
-   AND pv.valid_from = %(period)s AND pv.version_hash <> pv.attributes_hash;
-
--- A change since an earlier period closes the old version at this period ...
-UPDATE core.person_version v
-   SET valid_to = %(period)s
-  FROM period_version pv
- WHERE v.person_version_id = pv.person_version_id
-   AND pv.valid_from < %(period)s AND pv.version_hash <> pv.attributes_hash;
-
--- ... and opens a new one, as does a person seen for the first time (valid until the next version
--- already known, when an older period is loaded late).
-INSERT INTO core.person_version (nik, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw,
-                                 kode_desa, valid_from, valid_to, attributes_hash)
-SELECT pv.nik, pv.nama, pv.jenis_kelamin, pv.tanggal_lahir, pv.no_kk, pv.hubungan_keluarga, pv.alamat, pv.rt, pv.rw,
-       pv.kode_desa, %(period)s,
-       CASE WHEN pv.person_version_id IS NOT NULL THEN pv.valid_to
-            ELSE (SELECT min(n.valid_from) FROM core.person_version n
-                   WHERE n.nik = pv.nik AND n.valid_from > %(period)s) END,
-       pv.attributes_hash
-  FROM period_version pv
- WHERE pv.person_version_id IS NULL
-    OR (pv.valid_from < %(period)s AND pv.version_hash <> pv.attributes_hash);
+-- People whose history this load can change: in the period now, or in it before this load.
+CREATE TEMP TABLE affected_nik ON COMMIT DROP AS
+SELECT nik FROM staging.verifikasi WHERE period = %(period)s AND NOT has_error
+UNION
+SELECT nik FROM core.verifikasi WHERE period = %(period)s;
+ALTER TABLE affected_nik ADD PRIMARY KEY (nik);
 
 DELETE FROM core.verifikasi WHERE period = %(period)s;
 
-INSERT INTO core.verifikasi (period, nik, person_version_id, no_kk, kode_desa, status_verifikasi, alasan, desil,
-                             pekerjaan, pendidikan, pendapatan_bulanan, minat_pelatihan, memiliki_usaha, minat_usaha,
-                             no_hp, tanggal_verifikasi, petugas, has_warning, file_id, source_row)
-SELECT s.period, s.nik, v.person_version_id, s.no_kk, s.kode_desa_baris, s.status_verifikasi, s.alasan, s.desil,
-       s.pekerjaan, s.pendidikan, s.pendapatan_bulanan,
+INSERT INTO core.verifikasi (period, nik, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw,
+                             kode_desa, attributes_hash, status_verifikasi, alasan, desil, pekerjaan, pendidikan,
+                             pendapatan_bulanan, minat_pelatihan, memiliki_usaha, minat_usaha, no_hp,
+                             tanggal_verifikasi, petugas, has_warning, file_id, source_row)
+SELECT s.period, s.nik, s.nama, s.jenis_kelamin, s.tanggal_lahir, s.no_kk, s.hubungan_keluarga, s.alamat, s.rt, s.rw,
+       s.kode_desa_baris,
+       md5(ROW(s.nama, s.jenis_kelamin, s.tanggal_lahir, s.no_kk, s.hubungan_keluarga, s.alamat, s.rt, s.rw,
+               s.kode_desa_baris)::text),
+       s.status_verifikasi, s.alasan, s.desil, s.pekerjaan, s.pendidikan, s.pendapatan_bulanan,
        string_to_array(s.minat_pelatihan, ';'),
        CASE s.memiliki_usaha WHEN 'ya' THEN true WHEN 'tidak' THEN false END,
        s.minat_usaha, s.no_hp, s.tanggal_verifikasi, s.petugas, s.has_warning, s.file_id, s.source_row
   FROM staging.verifikasi s
-  JOIN core.person_version v
-    ON v.nik = s.nik AND v.valid_from <= s.period AND (v.valid_to IS NULL OR v.valid_to > s.period)
  WHERE s.period = %(period)s AND NOT s.has_error;
 
+-- The versions the facts call for: islands of consecutive observations with the same attributes.
+CREATE TEMP TABLE desired_version ON COMMIT DROP AS
+WITH observed AS (
+    SELECT f.*,
+           CASE WHEN attributes_hash IS DISTINCT FROM lag(attributes_hash) OVER w THEN 1 ELSE 0 END AS starts_version
+      FROM core.verifikasi f
+     WHERE f.nik IN (SELECT nik FROM affected_nik)
+    WINDOW w AS (PARTITION BY nik ORDER BY period)
+), numbered AS (
+    SELECT *, sum(starts_version) OVER (PARTITION BY nik ORDER BY period) AS version_no FROM observed
+), firsts AS (
+    SELECT DISTINCT ON (nik, version_no) *
+      FROM numbered
+     ORDER BY nik, version_no, period
+)
+SELECT nik, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw, kode_desa,
+       period AS valid_from,
+       lead(period) OVER (PARTITION BY nik ORDER BY period) AS valid_to,
+       attributes_hash
+  FROM firsts;
+
+UPDATE core.person_version v
+   SET nama = d.nama, jenis_kelamin = d.jenis_kelamin, tanggal_lahir = d.tanggal_lahir, no_kk = d.no_kk,
+       hubungan_keluarga = d.hubungan_keluarga, alamat = d.alamat, rt = d.rt, rw = d.rw, kode_desa = d.kode_desa,
+       valid_to = d.valid_to, attributes_hash = d.attributes_hash
+  FROM desired_version d
+ WHERE v.nik = d.nik AND v.valid_from = d.valid_from
+   AND (v.attributes_hash, v.valid_to) IS DISTINCT FROM (d.attributes_hash, d.valid_to);
+
+INSERT INTO core.person_version (nik, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw,
+                                 kode_desa, valid_from, valid_to, attributes_hash)
+SELECT d.nik, d.nama, d.jenis_kelamin, d.tanggal_lahir, d.no_kk, d.hubungan_keluarga, d.alamat, d.rt, d.rw,
+       d.kode_desa, d.valid_from, d.valid_to, d.attributes_hash
+  FROM desired_version d
+ WHERE NOT EXISTS (SELECT 1 FROM core.person_version v WHERE v.nik = d.nik AND v.valid_from = d.valid_from)
+ ORDER BY d.nik, d.valid_from;
+
+-- Point each fact at its version (through the desired ranges: the old ones may still overlap).
+UPDATE core.verifikasi f
+   SET person_version_id = v.person_version_id
+  FROM desired_version d
+  JOIN core.person_version v ON v.nik = d.nik AND v.valid_from = d.valid_from
+ WHERE f.nik = d.nik AND d.valid_from <= f.period AND (d.valid_to IS NULL OR d.valid_to > f.period)
+   AND f.person_version_id IS DISTINCT FROM v.person_version_id;
+
+DELETE FROM core.person_version v
+ WHERE v.nik IN (SELECT nik FROM affected_nik)
+   AND NOT EXISTS (SELECT 1 FROM desired_version d WHERE d.nik = v.nik AND d.valid_from = v.valid_from);
+
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM core.verifikasi WHERE person_version_id IS NULL) THEN
+        RAISE EXCEPTION 'core load: a verification fact has no person version';
+    END IF;
+END $$;
+
+-- Households: the village of the latest period a household was seen in.
+DELETE FROM core.household h
+ WHERE NOT EXISTS (SELECT 1 FROM core.verifikasi f WHERE f.no_kk = h.no_kk);
 INSERT INTO core.household (no_kk, kode_desa, first_period, last_period)
-SELECT no_kk, min(kode_desa), %(period)s, %(period)s
+SELECT no_kk, (array_agg(kode_desa ORDER BY period DESC, kode_desa))[1], min(period), max(period)
   FROM core.verifikasi
- WHERE period = %(period)s
+ WHERE no_kk IN (SELECT no_kk FROM core.verifikasi WHERE nik IN (SELECT nik FROM affected_nik))
+    OR no_kk IN (SELECT no_kk FROM core.household h WHERE h.first_period = %(period)s OR h.last_period = %(period)s)
  GROUP BY no_kk
 ON CONFLICT (no_kk) DO UPDATE
-   SET first_period = least(core.household.first_period, EXCLUDED.first_period),
-       last_period  = greatest(core.household.last_period, EXCLUDED.last_period),
-       kode_desa    = CASE WHEN EXCLUDED.last_period >= core.household.last_period
-                           THEN EXCLUDED.kode_desa ELSE core.household.kode_desa END
- WHERE (core.household.first_period, core.household.last_period, core.household.kode_desa)
-       IS DISTINCT FROM
-       (least(core.household.first_period, EXCLUDED.first_period),
-        greatest(core.household.last_period, EXCLUDED.last_period),
-        CASE WHEN EXCLUDED.last_period >= core.household.last_period
-             THEN EXCLUDED.kode_desa ELSE core.household.kode_desa END);
+   SET kode_desa = EXCLUDED.kode_desa, first_period = EXCLUDED.first_period, last_period = EXCLUDED.last_period
+ WHERE (core.household.kode_desa, core.household.first_period, core.household.last_period)
+       IS DISTINCT FROM (EXCLUDED.kode_desa, EXCLUDED.first_period, EXCLUDED.last_period);
 
 UPDATE raw.submission_file
    SET loaded_at = now()
