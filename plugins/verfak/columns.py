@@ -1,7 +1,8 @@
 """The submission contract's columns and every header name villages use for them (one place).
 
 A header cell is normalised (lower case, anything but letters and digits becomes one space) and
-looked up here, so ``No. KK``, ``NO KK``, ``no_kk`` and `` No  KK `` all mean ``no_kk``.
+looked up here, so ``No. KK``, ``NO KK``, ``no_kk`` and `` No  KK `` all mean ``no_kk``; a note in
+brackets (``Jenis Kelamin (L/P)``) and the words *wajib*/*opsional* are ignored.
 """
 
 from __future__ import annotations
@@ -39,31 +40,42 @@ LABELS: dict[str, str] = {
     "tanggal_verifikasi": "Tanggal Verifikasi", "petugas": "Petugas",
 }  # fmt: skip
 
-# Header variants seen on village forms, by canonical column (normalised spelling).
+# Header variants seen on village forms, by canonical column (normalised spelling). A variant must
+# never be something a data cell could hold, and never a combined column (``Tempat/Tgl Lahir``,
+# ``RT/RW``): those are not mapped and land in ``extra``.
 _VARIANTS: dict[str, tuple[str, ...]] = {
-    "nik": ("nik", "no nik", "nomor nik", "nomor induk kependudukan", "no ktp", "nik ktp"),
-    "no_kk": ("no kk", "nomor kk", "kk", "no kartu keluarga", "nomor kartu keluarga", "nkk"),
-    "nama": ("nama", "nama lengkap", "nama anggota keluarga", "nama penerima", "nama art"),
-    "jenis_kelamin": ("jenis kelamin", "l p", "jk", "kelamin", "sex"),
-    "tanggal_lahir": ("tanggal lahir", "tgl lahir", "tgl lhr", "tanggal lhr", "tgl lahir dd mm yyyy"),
-    "hubungan_keluarga": ("hubungan keluarga", "hubungan dengan kepala keluarga", "shdk", "hubungan", "hub keluarga"),
-    "alamat": ("alamat", "alamat lengkap", "alamat domisili"),
+    "nik": ("nik", "no nik", "nomor nik", "nomor induk kependudukan", "no induk kependudukan", "no ktp",
+            "nomor ktp", "nik ktp"),
+    "no_kk": ("no kk", "nomor kk", "kk", "no kartu keluarga", "nomor kartu keluarga", "nkk", "no kk kartu keluarga"),
+    "nama": ("nama", "nama lengkap", "nama anggota keluarga", "nama penerima", "nama art", "nama lengkap sesuai ktp",
+             "nama sesuai ktp", "nama penduduk"),
+    "jenis_kelamin": ("jenis kelamin", "l p", "jk", "kelamin", "sex", "jns kelamin", "jenis kel"),
+    "tanggal_lahir": ("tanggal lahir", "tgl lahir", "tgl lhr", "tanggal lhr", "tgl lahir dd mm yyyy",
+                      "tanggal lahir dd mm yyyy"),
+    "hubungan_keluarga": ("hubungan keluarga", "hubungan dengan kepala keluarga", "shdk", "hubungan", "hub keluarga",
+                          "hub dengan kk", "hubungan dengan kk", "status dalam keluarga"),
+    "alamat": ("alamat", "alamat lengkap", "alamat domisili", "alamat rumah"),
     "rt": ("rt",),
     "rw": ("rw",),
-    "kode_desa": ("kode desa", "kode desa kelurahan", "kode kelurahan", "kode wilayah", "kode kemendagri"),
-    "status_verifikasi": ("status verifikasi", "status", "hasil verifikasi", "status verfak"),
-    "alasan": ("alasan", "keterangan", "alasan status", "ket"),
-    "desil": ("desil", "desil dtsen", "peringkat desil"),
-    "pekerjaan": ("pekerjaan", "pekerjaan utama"),
+    "kode_desa": ("kode desa", "kode desa kelurahan", "kode kelurahan", "kode wilayah", "kode kemendagri",
+                  "kode desa kel", "kode kel", "kode desa kemendagri"),
+    "status_verifikasi": ("status verifikasi", "status", "hasil verifikasi", "status verfak", "status kelayakan",
+                          "hasil verfak"),
+    "alasan": ("alasan", "keterangan", "alasan status", "ket", "alasan tidak layak"),
+    "desil": ("desil", "desil dtsen", "peringkat desil", "desil kesejahteraan"),
+    "pekerjaan": ("pekerjaan", "pekerjaan utama", "pekerjaan kk"),
     "pendidikan": ("pendidikan", "pendidikan terakhir", "pendidikan tertinggi"),
     "pendapatan_bulanan": ("pendapatan bulanan", "pendapatan", "penghasilan", "penghasilan per bulan",
-                           "pendapatan per bulan", "penghasilan bulanan"),
-    "minat_pelatihan": ("minat pelatihan", "pelatihan yang diminati"),
+                           "pendapatan per bulan", "penghasilan bulanan", "penghasilan perbulan", "pendapatan perbulan"),
+    "minat_pelatihan": ("minat pelatihan", "pelatihan yang diminati", "minat pelatihan kerja"),
     "memiliki_usaha": ("memiliki usaha", "punya usaha", "mempunyai usaha"),
     "minat_usaha": ("minat usaha", "usaha yang diminati", "jenis usaha"),
-    "no_hp": ("no hp", "nomor hp", "no telp", "no telepon", "nomor telepon", "hp", "no wa", "nomor hp wa"),
-    "tanggal_verifikasi": ("tanggal verifikasi", "tgl verifikasi", "tanggal kunjungan", "tgl kunjungan"),
-    "petugas": ("petugas", "nama petugas", "petugas verifikasi", "verifikator", "nama verifikator"),
+    "no_hp": ("no hp", "nomor hp", "no telp", "no telepon", "nomor telepon", "hp", "no wa", "nomor hp wa", "no hp wa",
+              "no wa hp", "no whatsapp", "nomor whatsapp", "no tlp", "no hp telp"),
+    "tanggal_verifikasi": ("tanggal verifikasi", "tgl verifikasi", "tanggal kunjungan", "tgl kunjungan",
+                           "tanggal verfak", "tgl verfak", "tanggal pendataan", "tgl pendataan"),
+    "petugas": ("petugas", "nama petugas", "petugas verifikasi", "verifikator", "nama verifikator",
+                "nama petugas verifikasi", "enumerator", "nama enumerator", "petugas pendata"),
 }  # fmt: skip
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -81,6 +93,18 @@ HEADER_ALIASES: dict[str, str] = {
 }
 
 
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_MARKERS = re.compile(r"\b(wajib|opsional|tidak wajib)\b")
+
+
 def canonical_column(cell: object) -> str | None:
-    """The contract column a header cell names, or None."""
-    return HEADER_ALIASES.get(normalise_header(cell))
+    """The contract column a header cell names, or None.
+
+    A note in brackets (``Jenis Kelamin (L/P)``, ``Tanggal Lahir (DD/MM/YYYY)``,
+    ``Penghasilan per Bulan (Rp)``) and the words *wajib*/*opsional* don't change the column.
+    """
+    column = HEADER_ALIASES.get(normalise_header(cell))
+    if column is None:
+        bare = _MARKERS.sub(" ", normalise_header(_BRACKETED.sub(" ", str(cell))))
+        column = HEADER_ALIASES.get(" ".join(bare.split()))
+    return column
