@@ -5,14 +5,26 @@ either the data rows (every cell as the text that was sent, with its spreadsheet
 the reason the file can't be read at all, in Indonesian for the village. It never raises for bad
 input: a messy file is a normal case, only a bug in this module is an exception.
 
-What it copes with: comma, semicolon, tab or pipe separators; UTF-8 with or without BOM and
-Windows-1252; quoted fields with separators and newlines; a header that is not on the first row
-(title blocks above it); several sheets (the one whose header names the most contract columns
-wins); header names in any spelling listed in ``verfak.columns``; blank rows and columns.
+What it copes with: comma, semicolon, tab or pipe separators; UTF-8 with or without BOM,
+Windows-1252 and UTF-16 (Excel's "Unicode Text"); quoted fields with separators and newlines; a
+header that is not on the first row (title blocks above it); several sheets (the one whose header
+names the most contract columns wins, visible sheets first); header names in any spelling listed
+in ``verfak.columns``; blank rows and columns. The file's content decides how it is read, the
+name only whether it is a submission at all: an Excel workbook saved as ``.csv`` or a CSV renamed
+``.xlsx`` is read for what it is, a PDF renamed ``.xlsx`` is rejected as a PDF.
 
-What it refuses to guess: an ID (NIK, No. KK, No. HP) typed as a number in Excel or written in
-scientific notation has lost digits, so that row is rejected with a message saying how to fix it,
-never "repaired" into another ID.
+Which rows are data rows: every row below the header that has a value in at least one contract
+column. Rows with nothing at all, or with something only in columns the contract does not know
+(a pre-numbered "No." column of an empty form row), carry no verification and are not rows; how
+many there were is kept in ``details["rows_skipped"]``. Every data row is kept, whatever it holds:
+``rows_read`` = rows passed on + ``rows_rejected``.
+
+What it refuses to guess: a NIK or No. KK typed as a number in Excel (numeric cell, or text such
+as ``3216...0.0`` that went through a number) or written in scientific notation (``3.21601E+15``)
+has lost digits, so that row is rejected with a message saying how to fix it, never "repaired"
+into another ID. A phone number typed as a number lost its leading 0: a warning, the row passes
+(the number is optional). Row issues of one kind on one row are one issue: a row whose NIK and
+No. KK were both typed as numbers gets one ``id_diketik_angka`` naming both columns.
 """
 
 from __future__ import annotations
@@ -24,14 +36,36 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from verfak.columns import COLUMNS, ID_COLUMNS, LABELS, REQUIRED, canonical_column
+from verfak.columns import COLUMNS, LABELS, REQUIRED, canonical_column
 
 SUPPORTED_SUFFIXES = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
 HEADER_SEARCH_ROWS = 30
 MIN_HEADER_COLUMNS = 3
 _DELIMITERS = (",", ";", "\t", "|")
-_SCIENTIFIC = re.compile(r"^\s*[0-9](?:[.,][0-9]+)?[eE][+]?[0-9]+\s*$")
+_SCIENTIFIC = re.compile(r"^\s*'?[0-9](?:[.,][0-9]+)?[eE][+]?[0-9]+\s*$")
+_THROUGH_A_NUMBER = re.compile(r"^\s*'?[0-9]{6,}[.,]0+\s*$")  # 3216011234567890.0
 _COLUMN_INDEX = {name: i for i, name in enumerate(COLUMNS)}
+_MUST_BE_TEXT = ("nik", "no_kk")  # an ID that went through a number rejects the row
+_PHONE = "no_hp"  # ... a phone number only warns (it is optional)
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_EMPTY_BYTES = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"
+
+MSG_EMPTY = "File kosong: tidak ada isi sama sekali. Kirim ulang file yang berisi data."
+MSG_PASSWORD = "File Excel dilindungi kata sandi sehingga tidak bisa dibaca. Hapus kata sandinya lalu kirim ulang."
+MSG_PDF = (
+    "File ini sebenarnya PDF (hasil cetak atau pindaian), bukan Excel atau CSV, walaupun namanya {name}. "
+    "Kirim file Excel (.xlsx) aslinya, jangan hasil cetak atau pindaian."
+)
+MSG_NOT_EXCEL = (
+    "File tidak bisa dibuka sebagai Excel (mungkin rusak, atau file lain yang diganti namanya, misalnya PDF). "
+    "Buka file di Excel, simpan ulang sebagai .xlsx, lalu kirim ulang."
+)
+MSG_NOT_CSV = (
+    "File bernama .csv tetapi isinya bukan teks CSV (mungkin PDF atau Excel yang diganti namanya). "
+    "Simpan ulang dari Excel dengan 'Save As' > CSV, atau kirim sebagai .xlsx."
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +102,10 @@ class ReadResult:
     def rows_rejected(self) -> int:
         return len({issue.source_row for issue in self.issues if issue.severity == "error"})
 
+    @property
+    def rows_passed(self) -> int:
+        return self.rows_read - self.rows_rejected
+
     def reject(self, code: str, message: str) -> "ReadResult":
         self.reject_code, self.reject_message = code, message
         self.rows, self.issues = [], []
@@ -78,10 +116,16 @@ class ReadResult:
 
 
 def _cell_text(value: object) -> str | None:
-    """A spreadsheet cell as text; None for an empty cell."""
+    """A spreadsheet cell as text; None for an empty cell.
+
+    NUL characters are dropped (PostgreSQL text can't hold them and no spreadsheet means them);
+    everything else is kept as sent, surrounding spaces included.
+    """
     if value is None:
         return None
     if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
         return value if value.strip() else None
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -96,24 +140,56 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _id_issue(source_row: int, column: str, raw: object, text: str) -> RowIssue | None:
-    """An ID cell that went through a number has lost digits: say so instead of guessing."""
-    label = LABELS[column]
+def _went_through_a_number(raw: object) -> str | None:
+    """How an ID cell shows it was a number: ``'angka'``, ``'ilmiah'`` or None (text as typed)."""
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return RowIssue(
-            source_row, "id_diketik_angka", column, text,
-            f"{label} diketik sebagai angka di Excel, sehingga digit terakhir bisa hilang "
-            f"(Excel hanya menyimpan 15 digit). Ubah format kolom {label} menjadi Teks, "
-            f"lalu ketik ulang {label} sesuai KTP/KK.",
-        )  # fmt: skip
-    if isinstance(raw, str) and _SCIENTIFIC.match(raw):
-        return RowIssue(
-            source_row, "id_notasi_ilmiah", column, text,
-            f"{label} tertulis dalam notasi ilmiah ({raw.strip()}), sehingga digitnya sudah hilang. "
-            f"Ubah format kolom {label} menjadi Teks di Excel, ketik ulang {label} sesuai KTP/KK, "
-            f"lalu simpan dan kirim ulang.",
-        )  # fmt: skip
+        return "angka"
+    if isinstance(raw, str):
+        if _SCIENTIFIC.match(raw):
+            return "ilmiah"
+        if _THROUGH_A_NUMBER.match(raw):
+            return "angka"
     return None
+
+
+def _labels(columns: list[str]) -> str:
+    names = [LABELS[c] for c in columns]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " dan " + names[-1]
+
+
+def _id_issues(source_row: int, found: dict[str, list[tuple[str, str]]]) -> list[RowIssue]:
+    """The row's ID problems, one issue per kind (``found``: kind -> [(column, text), ...])."""
+    issues = []
+    for kind, cells in found.items():
+        columns = [c for c, _ in cells]
+        value = " | ".join(text for _, text in cells)
+        label = _labels(columns)
+        kata = "diketik" if len(columns) == 1 else "keduanya diketik"
+        if kind == "angka":
+            issues.append(RowIssue(
+                source_row, "id_diketik_angka", ", ".join(columns), value,
+                f"{label} {kata} sebagai angka di Excel, sehingga digit terakhir bisa hilang "
+                f"(Excel hanya menyimpan 15 digit). Ubah format kolom {label} menjadi Teks, "
+                f"lalu ketik ulang {label} sesuai KTP/KK.",
+            ))  # fmt: skip
+        else:
+            issues.append(RowIssue(
+                source_row, "id_notasi_ilmiah", ", ".join(columns), value,
+                f"{label} tertulis dalam notasi ilmiah ({cells[0][1].strip()}), sehingga digitnya sudah hilang. "
+                f"Ubah format kolom {label} menjadi Teks di Excel, ketik ulang {label} sesuai KTP/KK, "
+                f"lalu simpan dan kirim ulang.",
+            ))  # fmt: skip
+    return issues
+
+
+def _phone_issue(source_row: int, kind: str, text: str) -> RowIssue:
+    if kind == "angka":
+        message = (f"No. HP diketik sebagai angka di Excel sehingga angka 0 di depan hilang (tertulis {text}). "
+                   "Ubah format kolom No. HP menjadi Teks lalu ketik ulang, misalnya 081234567890.")  # fmt: skip
+        return RowIssue(source_row, "no_hp_diketik_angka", _PHONE, text, message, "warning")
+    message = (f"No. HP tertulis dalam notasi ilmiah ({text.strip()}) sehingga digitnya hilang dan nomor tidak "
+               "dipakai. Ubah format kolom No. HP menjadi Teks lalu ketik ulang, misalnya 081234567890.")  # fmt: skip
+    return RowIssue(source_row, "no_hp_notasi_ilmiah", _PHONE, text, message, "warning")
 
 
 # --- header --------------------------------------------------------------------------------------
@@ -124,8 +200,8 @@ def _header_map(cells: list[object]) -> dict[int, str]:
     mapping: dict[int, str] = {}
     seen: set[str] = set()
     for i, cell in enumerate(cells):
-        if cell is None or (isinstance(cell, str) and not cell.strip()):
-            continue
+        if not isinstance(cell, str) or not cell.strip():
+            continue  # a header is text: numbers and dates in a data row never name a column
         column = canonical_column(cell)
         if column and column not in seen:
             mapping[i] = column
@@ -146,36 +222,62 @@ def _find_header(rows: list[list[object]]) -> tuple[int, dict[int, str]] | None:
 # --- rows ----------------------------------------------------------------------------------------
 
 
+def _extra_labels(header: list[object], width: int, mapping: dict[int, str]) -> dict[int, str]:
+    """Unique names for the columns the contract does not know (kept in ``extra``)."""
+    labels: dict[int, str] = {}
+    used: set[str] = set()
+    for i in range(width):
+        if i in mapping:
+            continue
+        label = (_cell_text(header[i]) if i < len(header) else None) or f"kolom_{i + 1}"
+        label = label.strip() or f"kolom_{i + 1}"
+        if label in used:
+            label = f"{label} (kolom {i + 1})"
+        used.add(label)
+        labels[i] = label
+    return labels
+
+
 def _rows_after_header(
     result: ReadResult,
     rows: list[list[object]],
     header_index: int,
     mapping: dict[int, str],
-    first_row_number: int = 1,
 ) -> None:
-    """Turn the rows below the header into contract-ordered text rows, skipping blank rows."""
+    """Turn the rows below the header into contract-ordered text rows (row numbers from 1)."""
     header = rows[header_index]
-    for offset, cells in enumerate(rows[header_index + 1 :], start=header_index + 1):
-        source_row = first_row_number + offset
+    width = max((len(cells) for cells in rows), default=0)
+    extra_labels = _extra_labels(header, width, mapping)
+    skipped = 0
+    for index in range(header_index + 1, len(rows)):
+        cells = rows[index]
+        source_row = index + 1
         texts = [_cell_text(c) for c in cells]
-        if not any(texts):
-            continue  # blank rows (often trailing) are not rows
+        if not any(texts[i] is not None for i in mapping if i < len(texts)):
+            if any(texts):
+                skipped += 1  # something only outside the contract's columns: not a data row
+            continue
         values: list[str | None] = [None] * len(COLUMNS)
         extra: dict[str, str] = {}
+        id_problems: dict[str, list[tuple[str, str]]] = {}
         for i, text in enumerate(texts):
             if text is None:
                 continue
             column = mapping.get(i)
             if column is None:
-                label = _cell_text(header[i]) if i < len(header) else None
-                extra[label or f"kolom_{i + 1}"] = text
+                extra[extra_labels[i]] = text
                 continue
             values[_COLUMN_INDEX[column]] = text
-            if column in ID_COLUMNS:
-                issue = _id_issue(source_row, column, cells[i], text)
-                if issue:
-                    result.issues.append(issue)
+            if column in _MUST_BE_TEXT or column == _PHONE:
+                kind = _went_through_a_number(cells[i])
+                if kind and column == _PHONE:
+                    result.issues.append(_phone_issue(source_row, kind, text))
+                elif kind:
+                    id_problems.setdefault(kind, []).append((column, text))
+        result.issues.extend(_id_issues(source_row, id_problems))
         result.rows.append((source_row, values, extra))
+    if skipped:
+        result.details["rows_skipped"] = skipped
 
 
 def _check_columns(result: ReadResult, mapping: dict[int, str]) -> bool:
@@ -190,12 +292,32 @@ def _check_columns(result: ReadResult, mapping: dict[int, str]) -> bool:
     return True
 
 
+def _header_details(result: ReadResult, header_index: int, mapping: dict[int, str]) -> None:
+    result.details.update(header_row=header_index + 1, header={str(i): c for i, c in mapping.items()})
+
+
 # --- CSV -----------------------------------------------------------------------------------------
+
+
+def _looks_utf16(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: most odd (LE) or even (BE) bytes are NUL."""
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    for start, codec in ((1, "utf-16-le"), (0, "utf-16-be")):
+        if sample[start::2].count(0) >= 0.9 * len(sample[start::2]) and sample[1 - start :: 2].count(0) == 0:
+            return codec
+    return None
 
 
 def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    utf16 = _looks_utf16(data)
+    if utf16:
+        return data.decode(utf16, errors="replace"), utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -206,35 +328,37 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
-def _read_csv(path: Path, result: ReadResult) -> ReadResult:
-    data = path.read_bytes()
-    if not data.strip():
-        return result.reject("file_kosong", "File kosong: tidak ada isi sama sekali. Kirim ulang file yang berisi data.")
-    if b"\x00" in data[:4096] or data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        return result.reject(
-            "bukan_csv",
-            "File bernama .csv tetapi isinya bukan teks CSV (mungkin PDF atau Excel yang diganti namanya). "
-            "Simpan ulang dari Excel dengan 'Save As' > CSV, atau kirim sebagai .xlsx.",
-        )
+def _parse_csv(text: str, delimiter: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+
+
+def _read_csv(data: bytes, result: ReadResult) -> ReadResult:
     text, encoding = _decode(data)
-    best = None
-    for delimiter in _DELIMITERS:
-        head = list(csv.reader(io.StringIO(text[:65536], newline=""), delimiter=delimiter))
-        found = _find_header(head)
-        if found and (best is None or len(found[1]) > len(best[1][1])):
-            best = (delimiter, found)
-    if best is None:
+    if not text.strip(" \t\r\n\ufeff\x00"):
+        return result.reject("file_kosong", MSG_EMPTY)
+    result.details.update(format="csv", encoding=encoding)
+    try:
+        best = None
+        for delimiter in _DELIMITERS:
+            found = _find_header(_parse_csv(text[:65536], delimiter))
+            if found and (best is None or len(found[1]) > len(best[1][1])):
+                best = (delimiter, found)
+        if best is None:
+            return result.reject(
+                "header_tidak_ditemukan",
+                "Baris judul kolom (NIK, No. KK, Nama, ...) tidak ditemukan di 30 baris pertama. "
+                "Gunakan templat verifikasi faktual.",
+            )
+        delimiter, (header_index, mapping) = best
+        rows = _parse_csv(text, delimiter)
+    except csv.Error:  # a quote never closed swallows the rest of the file into one huge cell
         return result.reject(
-            "header_tidak_ditemukan",
-            "Baris judul kolom (NIK, No. KK, Nama, ...) tidak ditemukan di 30 baris pertama. "
-            "Gunakan templat verifikasi faktual.",
+            "csv_rusak",
+            'Isi CSV tidak bisa dibaca: ada tanda kutip (") yang tidak ditutup atau sel yang terlalu panjang. '
+            "Buka file di Excel, periksa sel tersebut, simpan ulang sebagai CSV, lalu kirim ulang.",
         )
-    delimiter, (header_index, mapping) = best
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    result.details.update(
-        encoding=encoding, delimiter=delimiter, header_row=header_index + 1,
-        header={str(i): c for i, c in mapping.items()},
-    )  # fmt: skip
+    result.details["delimiter"] = delimiter
+    _header_details(result, header_index, mapping)
     if not _check_columns(result, mapping):
         return result
     _rows_after_header(result, rows, header_index, mapping)
@@ -244,54 +368,54 @@ def _read_csv(path: Path, result: ReadResult) -> ReadResult:
 # --- Excel ---------------------------------------------------------------------------------------
 
 
-def _read_excel(path: Path, result: ReadResult) -> ReadResult:
+def _is_rust_panic(error: BaseException) -> bool:
+    return type(error).__name__ == "PanicException"
+
+
+def _read_excel(path: Path, data: bytes, result: ReadResult) -> ReadResult:
     import python_calamine as calamine
 
-    if path.stat().st_size == 0:
-        return result.reject("file_kosong", "File kosong: tidak ada isi sama sekali. Kirim ulang file yang berisi data.")
-    head = path.read_bytes()[:8]
+    is_ole = data.startswith(_OLE)
+    result.details["format"] = "xls" if is_ole else "xlsx"
+    if is_ole and _ENCRYPTED_PACKAGE in data:
+        # An encrypted Office Open XML workbook is an OLE container holding "EncryptedPackage".
+        result.details["format"] = "xlsx"
+        return result.reject("excel_berpassword", MSG_PASSWORD)
     try:
-        workbook = calamine.CalamineWorkbook.from_path(str(path))
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.PasswordError:
-        return result.reject(
-            "excel_berpassword",
-            "File Excel dilindungi kata sandi sehingga tidak bisa dibaca. Hapus kata sandinya lalu kirim ulang.",
-        )
-    except Exception:  # calamine raises several error types for a file that is not a workbook
-        if head.startswith(b"\xd0\xcf\x11\xe0") and path.suffix.lower() != ".xls":
-            # An OLE container named .xlsx is how Excel stores an encrypted (password) workbook.
-            return result.reject(
-                "excel_berpassword",
-                "File Excel dilindungi kata sandi sehingga tidak bisa dibaca. Hapus kata sandinya lalu kirim ulang.",
-            )
-        return result.reject(
-            "excel_tidak_terbaca",
-            "File tidak bisa dibuka sebagai Excel (mungkin rusak, atau file lain yang diganti namanya, misalnya PDF). "
-            "Buka file di Excel, simpan ulang sebagai .xlsx, lalu kirim ulang.",
-        )
+        return result.reject("excel_berpassword", MSG_PASSWORD)
+    except BaseException as error:  # calamine raises several error types (and Rust panics) for a bad file
+        if not isinstance(error, Exception) and not _is_rust_panic(error):
+            raise
+        return result.reject("excel_tidak_terbaca", MSG_NOT_EXCEL)
     try:
-        best = None
-        for name in workbook.sheet_names:
+        visible = {m.name for m in workbook.sheets_metadata if str(m.visible).endswith("Visible")}
+        candidates = []
+        for order, name in enumerate(workbook.sheet_names):
             sheet = workbook.get_sheet_by_name(name)
             found = _find_header(sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS))
-            if found and (best is None or len(found[1]) > len(best[1][1])):
-                best = (name, found)
-        if best is None:
+            if found:
+                candidates.append((name not in visible, -len(found[1]), order, name, found))
+        if not candidates:
             return result.reject(
                 "header_tidak_ditemukan",
                 "Baris judul kolom (NIK, No. KK, Nama, ...) tidak ditemukan di sheet mana pun (30 baris pertama). "
                 "Gunakan templat verifikasi faktual.",
             )
-        sheet_name, (header_index, mapping) = best
+        *_, sheet_name, (header_index, mapping) = min(candidates)
         rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    except Exception:
+    except BaseException as error:
+        if not isinstance(error, Exception) and not _is_rust_panic(error):
+            raise
         return result.reject(
             "excel_tidak_terbaca",
             "Isi file Excel tidak bisa dibaca (file rusak). Buka di Excel, simpan ulang sebagai .xlsx, lalu kirim ulang.",
         )
     finally:
         workbook.close()
-    result.details.update(sheet=sheet_name, header_row=header_index + 1, header={str(i): c for i, c in mapping.items()})
+    result.details["sheet"] = sheet_name
+    _header_details(result, header_index, mapping)
     if not _check_columns(result, mapping):
         return result
     _rows_after_header(result, rows, header_index, mapping)
@@ -301,6 +425,21 @@ def _read_excel(path: Path, result: ReadResult) -> ReadResult:
 # --- the file ------------------------------------------------------------------------------------
 
 
+def _content_kind(data: bytes) -> str:
+    """What the bytes are, whatever the file is called."""
+    if data.startswith(b"PK\x03\x04"):
+        return "excel"  # a zip: an .xlsx workbook (or something else zipped, which calamine refuses)
+    if data.startswith(_OLE):
+        return "excel"  # an .xls workbook, or an encrypted .xlsx
+    if data.lstrip(b"\r\n\t ").startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
+        return "text"
+    if b"\x00" in data[:4096]:
+        return "binary"
+    return "text"
+
+
 def read_submission(path: Path, kode_desa_folder: str | None = None) -> ReadResult:
     """Read one submission file; file-level problems come back as a rejection, never raised.
 
@@ -308,15 +447,28 @@ def read_submission(path: Path, kode_desa_folder: str | None = None) -> ReadResu
     ``kode_desa`` column names only other villages is rejected as filed in the wrong folder.
     """
     result = ReadResult()
-    file_format = SUPPORTED_SUFFIXES.get(path.suffix.lower())
-    result.details["format"] = file_format or "unknown"
-    if file_format is None:
+    suffix_format = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+    result.details["format"] = suffix_format or "unknown"
+    if suffix_format is None:
         return result.reject(
             "format_tidak_didukung",
             f"Jenis file {path.suffix or '(tanpa ekstensi)'} tidak didukung. Kirim sebagai .xlsx atau .csv.",
         )
-    reader = _read_csv if file_format == "csv" else _read_excel
-    reader(path, result)
+    data = path.read_bytes()
+    if not data.strip(_EMPTY_BYTES):
+        return result.reject("file_kosong", MSG_EMPTY)
+    kind = _content_kind(data)
+    if kind == "pdf":
+        return result.reject("file_pdf", MSG_PDF.format(name=path.suffix.lower()))
+    if kind == "binary":
+        return result.reject(*(("bukan_csv", MSG_NOT_CSV) if suffix_format == "csv" else
+                               ("excel_tidak_terbaca", MSG_NOT_EXCEL)))  # fmt: skip
+    if kind == "excel":
+        _read_excel(path, data, result)
+    else:
+        _read_csv(data, result)
+    if result.details.get("format") != suffix_format:
+        result.details["suffix_format"] = suffix_format  # e.g. a CSV renamed .xlsx, read as CSV
     if not result.accepted:
         return result
     if not result.rows:
@@ -336,13 +488,17 @@ def normalise_kode_desa(value: str | None) -> str | None:
     return plain if re.fullmatch(r"[0-9]{10}", plain) else None
 
 
+def _dotted(plain: str) -> str:
+    return f"{plain[:2]}.{plain[2:4]}.{plain[4:6]}.{plain[6:]}"
+
+
 def _check_village(result: ReadResult, kode_desa_folder: str) -> None:
     position = _COLUMN_INDEX["kode_desa"]
     codes = {normalise_kode_desa(values[position]) for _, values, _ in result.rows} - {None}
     if codes and kode_desa_folder not in codes:
-        shown = ", ".join(sorted(codes)[:3])
+        shown = ", ".join(_dotted(c) for c in sorted(codes)[:3])
         result.reject(
             "kode_desa_tidak_sesuai_folder",
-            f"Kolom Kode Desa di file ({shown}) tidak sesuai dengan folder desa {kode_desa_folder}. "
+            f"Kolom Kode Desa di file ({shown}) tidak sesuai dengan folder desa {_dotted(kode_desa_folder)}. "
             "Periksa apakah file ini dikirim ke folder desa yang benar.",
         )
