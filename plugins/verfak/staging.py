@@ -39,24 +39,64 @@ def _text(series: pd.Series) -> pd.Series:
     return s.mask(s.isna() | (s == ""))
 
 
+# Characters a copy from WhatsApp, a web page or a PDF leaves in a cell that no one can see.
+_INVISIBLE = r"[\u00ad\u200b-\u200f\u2060\ufeff]"
+# Digits in groups separated by spaces, dots or dashes: 3216 0112 3456 7890, 3216.0112.3456.7890.
+_DIGIT_GROUPS = r"[0-9]+(?:(?:\s+|\s*[.\-]\s*)[0-9]+)*"
+# A number's decimal tail: 3216011234567890.0 or an RT of 3.0 went through a number; the dot is
+# not a digit group, so removing it would make another value (RT 3.0 -> 30).
+_DECIMAL_TAIL = r"[0-9]+[.,]0+"
+_SCIENTIFIC = r"^[0-9](?:[.,][0-9]+)?[eE][+\-]?[0-9]+$"
+
+
 def _identifier(series: pd.Series) -> pd.Series:
-    """Remove what can't be part of an ID (spaces, digit-group dots and dashes, Excel's apostrophe)."""
-    s = _text(series).str.replace(r"^'", "", regex=True).str.replace(r"[\s.\-]", "", regex=True)
+    """An ID as sent, less what can't be part of it; never another ID.
+
+    Removed: surrounding spaces, invisible characters, Excel's leading apostrophe, and the spaces,
+    dots and dashes between digit groups. Kept as sent (so the digit rules say what is wrong):
+    leading zeros (``003`` stays ``003``, ``3`` stays ``3``), every digit, and anything that is
+    not digit groups (letters, a decimal tail such as ``.0``, a comma, scientific notation).
+    """
+    s = _text(series).str.replace(_INVISIBLE, "", regex=True).str.strip().str.replace(r"^'\s*", "", regex=True)
+    grouped = s.str.fullmatch(_DIGIT_GROUPS, na=False) & ~s.str.fullmatch(_DECIMAL_TAIL, na=False)
+    s = s.where(~grouped, s.str.replace(r"[\s.\-]", "", regex=True))
     return s.mask(s == "")
 
 
 def _phone(series: pd.Series) -> pd.Series:
-    s = _text(series).str.replace(r"[\s.\-()]", "", regex=True).str.replace(r"^\+?62", "0", regex=True)
+    """A phone number with separators removed and +62 written as 0; scientific notation (digits
+    lost, no one can call it) becomes empty. A number typed without its leading 0 is kept as sent."""
+    s = _text(series).str.replace(_INVISIBLE, "", regex=True).str.strip().str.replace(r"^'\s*", "", regex=True)
+    s = s.mask(s.str.fullmatch(_SCIENTIFIC.strip("^$"), na=False))
+    s = s.str.replace(r"[\s.\-()]", "", regex=True).str.replace(r"^\+?62", "0", regex=True)
     return s.mask(s == "")
 
 
+_MONTHS = {
+    "januari": 1, "jan": 1, "februari": 2, "feb": 2, "peb": 2, "pebruari": 2, "maret": 3, "mar": 3,
+    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8, "agu": 8,
+    "agt": 8, "ags": 8, "agst": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10,
+    "okt": 10, "oct": 10, "november": 11, "nov": 11, "nop": 11, "desember": 12, "des": 12, "dec": 12,
+    "may": 5,
+}  # fmt: skip
+_MONTH_NAME_DATE = r"^(\d{1,2})[\s\-/.]*([a-z]+)\.?[\s\-/.]*(\d{4})$"
+
+
 def parse_dates(series: pd.Series) -> pd.Series:
-    """ISO, DD/MM/YYYY, DD-MM-YYYY (day first, never month first) and Excel serial numbers."""
+    """Dates as sent, day first, never month first, never guessed.
+
+    Read: ISO (``1975-08-17``, with or without a time), ``DD/MM/YYYY``, ``DD-MM-YYYY``,
+    ``DD.MM.YYYY`` (with or without a time after it), an Indonesian month name (``17 Agustus
+    1975``, ``17-Agu-1975``) and Excel serial numbers (a date cell in General format, ``27623``;
+    a fraction is the time of day). Not read (the typed value stays empty, the rule says so): a
+    two-digit year, a bare year (``1975`` is a year, not Excel's day 1975 of 1905), an impossible
+    date (``31/02/1975``).
+    """
     s = _text(series)
+    s = s.str.replace(r"(?<=\d)(?:[ T]+\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d+)?)?)$", "", regex=True)
     result = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     formats = {
         r"^\d{4}-\d{1,2}-\d{1,2}$": "%Y-%m-%d",
-        r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}(:\d{2})?$": "ISO8601",
         r"^\d{1,2}/\d{1,2}/\d{4}$": "%d/%m/%Y",
         r"^\d{1,2}-\d{1,2}-\d{4}$": "%d-%m-%Y",
         r"^\d{1,2}\.\d{1,2}\.\d{4}$": "%d.%m.%Y",
@@ -66,10 +106,16 @@ def parse_dates(series: pd.Series) -> pd.Series:
         if match.any():
             parsed = pd.to_datetime(s[match], format=fmt, errors="coerce")
             result[match] = parsed.dt.normalize().astype("datetime64[us]")
-    serial = s.str.fullmatch(r"\d{4,5}(\.0+)?", na=False)
+    named = s.str.lower().str.extract(_MONTH_NAME_DATE)
+    month = named[1].map(_MONTHS)
+    has_name = month.notna()
+    if has_name.any():
+        text = named[2][has_name] + "-" + month[has_name].astype(int).astype(str) + "-" + named[0][has_name]
+        result[has_name] = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[us]")
+    serial = s.str.fullmatch(r"\d{4,5}(\.\d+)?", na=False) & ~s.str.fullmatch(r"(19|20)\d{2}", na=False)
     if serial.any():
-        days = pd.to_numeric(s[serial], errors="coerce")
-        in_range = days.between(1, 73050)  # 1900 .. 2099
+        days = pd.to_numeric(s[serial], errors="coerce").floordiv(1)
+        in_range = days.between(61, 73050)  # 1900-03-01 .. 2099-12-31 (Excel's 1900 leap-year bug below 61)
         result[serial & in_range.reindex(s.index, fill_value=False)] = (
             _EXCEL_EPOCH + pd.to_timedelta(days[in_range], unit="D")
         ).astype("datetime64[us]")
