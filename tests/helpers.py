@@ -50,3 +50,41 @@ def run_publish(export_date: dt.date = EXPORT_DATE) -> dict[str, dict]:
 
 def run_all(landing: Path, export_date: dt.date = EXPORT_DATE) -> tuple[list[dict], list[dict], dict]:
     return run_ingest(landing), run_validate_load(), run_publish(export_date)
+
+
+def make_nik(kecamatan: str, birth: dt.date, sex: str, serial: int) -> str:
+    """A structurally valid Bekasi NIK for a birth date and sex (women: day + 40)."""
+    day = birth.day + (40 if sex == "P" else 0)
+    return f"3216{kecamatan}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
+
+
+def village_row(period: str, kode_desa: str, serial: int, birth: dt.date, sex: str = "P", **values) -> dict:
+    """A valid submission row (contract columns as text); keyword arguments override columns."""
+    kecamatan = kode_desa.split(".")[2]
+    row = {
+        "nik": make_nik(kecamatan, birth, sex, serial), "no_kk": f"3216{kecamatan}0101{serial:06d}",
+        "nama": f"Warga {serial}", "jenis_kelamin": sex, "tanggal_lahir": birth.isoformat(),
+        "hubungan_keluarga": "Kepala Keluarga", "alamat": "Kp. Sukamaju", "rt": "001", "rw": "002",
+        "kode_desa": kode_desa, "status_verifikasi": "layak", "alasan": "", "desil": "1",
+        "pekerjaan": "Buruh Harian Lepas", "pendidikan": "SD", "pendapatan_bulanan": "500000",
+        "minat_pelatihan": "", "memiliki_usaha": "tidak", "minat_usaha": "", "no_hp": "081234567890",
+        "tanggal_verifikasi": f"{period}-05", "petugas": "Petugas Desa",
+    }  # fmt: skip
+    row.update({k: str(v) for k, v in values.items()})
+    return row
+
+
+def write_submission_csv(landing: Path, period: str, kode_desa: str, rows: list[dict], name: str = "verfak.csv") -> Path:
+    """Write rows as a village's CSV submission for a period (canonical headers, UTF-8)."""
+    import csv
+
+    from verfak.columns import COLUMNS
+
+    folder = landing / period / kode_desa
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

@@ -35,3 +35,8 @@ def export_dir() -> Path:
 def report_dir() -> Path:
     """Reports for the data engineers: Great Expectations Data Docs, run summaries."""
     return _dir("VERFAK_REPORT_DIR", "data/reports")
+
+
+def programs_file() -> Path:
+    """The referral programs (``include/programs.yaml`` unless ``VERFAK_PROGRAMS_FILE`` says otherwise)."""
+    return Path(os.environ.get("VERFAK_PROGRAMS_FILE") or INCLUDE_DIR / "programs.yaml")

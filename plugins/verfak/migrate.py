@@ -1,4 +1,5 @@
-"""Warehouse migrations: versioned SQL files applied once each, in order, then the reference data.
+"""Warehouse migrations: versioned SQL files applied once each, in order, then the reference data
+and the agencies' views and roles (``verfak.agency``).
 
 ``include/sql/migrations/NNNN_<what>.sql`` files are applied in name order inside one transaction
 each, under an advisory lock (two setups at once can't race). A file already applied is skipped;
@@ -56,6 +57,9 @@ def migrate(conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
                 )
                 applied_now.append(path.name)
             load_reference(cur)
+            from verfak.agency import sync_agencies
+
+            sync_agencies(cur)
     finally:
         conn.close()
     return applied_now

@@ -9,16 +9,14 @@ can't inject SQL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from psycopg2 import sql
 
-from verfak import db
-from verfak.config import INCLUDE_DIR
-
-PROGRAMS_FILE = INCLUDE_DIR / "programs.yaml"
+from verfak import config
 
 #: Columns an agency may receive, with their export type.
 COLUMN_TYPES: dict[str, str] = {
@@ -30,7 +28,11 @@ COLUMN_TYPES: dict[str, str] = {
     "minat_usaha": "text", "tanggal_verifikasi": "date",
 }  # fmt: skip
 _RULE_KEYS = {"status", "age_min", "age_max", "minat_pelatihan_any", "memiliki_usaha", "minat_usaha_or_usaha",
-              "desil_max"}  # fmt: skip
+              "desil_max", "repeat"}  # fmt: skip
+#: Columns every export starts with (from publish.referral).
+REFERRAL_COLUMNS: dict[str, str] = {"referral_id": "text", "status_rujukan": "text", "periode": "text"}
+_NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+_RESERVED = {"referral", "referral_candidate", "referral_seq", "export_run"}
 
 
 class ProgramConfigError(ValueError):
@@ -46,15 +48,32 @@ class Program:
     priority: tuple[str, ...]
     columns: tuple[str, ...]
     quota: int | None = None
-    extra: dict = field(default_factory=dict)
+    id_prefix: str = ""
+
+    @property
+    def repeat(self) -> bool:
+        """Refer the same person again every period (cash aid) or only once (training, capital)."""
+        return bool(self.rule.get("repeat", False))
+
+    @property
+    def role(self) -> str:
+        """The agency's PostgreSQL role."""
+        return f"agency_{self.name}"
+
+    @property
+    def export_columns(self) -> dict[str, str]:
+        return {**REFERRAL_COLUMNS, **{c: COLUMN_TYPES[c] for c in self.columns}}
 
 
-def load_programs(path: Path = PROGRAMS_FILE) -> dict[str, Program]:
+def load_programs(path: Path | None = None) -> dict[str, Program]:
     """Read and check the program configuration; a mistake is reported with the program's name."""
+    path = path or config.programs_file()
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     programs = {}
     for name, spec in (document.get("programs") or {}).items():
         where = f"{path.name}: program '{name}'"
+        if not _NAME.match(str(name)) or name in _RESERVED:
+            raise ProgramConfigError(f"{where}: a name is lower case letters, digits and _, not {sorted(_RESERVED)}")
         if not isinstance(spec, dict) or not spec.get("agency") or not spec.get("columns"):
             raise ProgramConfigError(f"{where} needs at least 'agency' and 'columns'")
         unknown = [c for c in spec["columns"] if c not in COLUMN_TYPES]
@@ -71,8 +90,9 @@ def load_programs(path: Path = PROGRAMS_FILE) -> dict[str, Program]:
         quota = spec.get("quota")
         if quota is not None and (not isinstance(quota, int) or quota < 0):
             raise ProgramConfigError(f"{where}: quota must be a whole number or null")
+        prefix = spec.get("id_prefix") or "".join(part[0] for part in name.split("_")).upper()
         programs[name] = Program(
-            name, spec["agency"], spec.get("description", ""), rule, priority, tuple(spec["columns"]), quota
+            name, spec["agency"], spec.get("description", ""), rule, priority, tuple(spec["columns"]), quota, prefix
         )
     if not programs:
         raise ProgramConfigError(f"{path} defines no programs")
@@ -80,10 +100,14 @@ def load_programs(path: Path = PROGRAMS_FILE) -> dict[str, Program]:
 
 
 def referral_query(program: Program, period) -> tuple[sql.Composed, dict]:
-    """The query of a program's referrals for a period: its columns, in priority order, up to its quota."""
+    """The query of a program's referrals for a period: ``nik`` and ``urutan`` (rank), best first.
+
+    The rule's conditions, the priority order and the quota are applied here; people already
+    referred to the program for an earlier period are left out unless the rule says ``repeat``.
+    """
     rule = program.rule
-    conditions = [sql.SQL("status_verifikasi = ANY(%(status)s)")]
-    params: dict = {"period": period, "status": list(rule.get("status") or ["layak"])}
+    conditions = [sql.SQL("period = %(period)s"), sql.SQL("status_verifikasi = ANY(%(status)s)")]
+    params: dict = {"period": period, "status": list(rule.get("status") or ["layak"]), "program": program.name}
     if "age_min" in rule:
         conditions.append(sql.SQL("umur >= %(age_min)s"))
         params["age_min"] = rule["age_min"]
@@ -101,17 +125,20 @@ def referral_query(program: Program, period) -> tuple[sql.Composed, dict]:
     if "desil_max" in rule:
         conditions.append(sql.SQL("(desil IS NULL OR desil <= %(desil_max)s)"))
         params["desil_max"] = rule["desil_max"]
+    if not program.repeat:
+        conditions.append(sql.SQL(
+            "NOT EXISTS (SELECT 1 FROM publish.referral r WHERE r.program = %(program)s AND r.nik = c.nik "
+            "AND r.period < %(period)s)"))  # fmt: skip
     order = []
     for item in program.priority:
         column, _, direction = item.partition(" ")
         order.append(sql.SQL("{} {} NULLS LAST").format(
             sql.Identifier(column), sql.SQL("DESC" if direction.strip().lower() == "desc" else "ASC")))  # fmt: skip
-    query = sql.SQL("SELECT {columns} FROM ({candidates}) c WHERE {conditions} ORDER BY {order}").format(
-        columns=sql.SQL(", ").join(map(sql.Identifier, program.columns)),
-        candidates=sql.SQL(db.sql_file("publish/referral_candidates.sql")),
-        conditions=sql.SQL(" AND ").join(conditions),
-        order=sql.SQL(", ").join(order),
-    )
+    order.append(sql.SQL("nik"))  # a total order: the same data always gives the same ranks
+    query = sql.SQL(
+        "SELECT nik, row_number() OVER (ORDER BY {order})::integer AS urutan "
+        "FROM publish.referral_candidate c WHERE {conditions} ORDER BY urutan"
+    ).format(order=sql.SQL(", ").join(order), conditions=sql.SQL(" AND ").join(conditions))
     if program.quota is not None:
         query = query + sql.SQL(" LIMIT %(quota)s")
         params["quota"] = program.quota

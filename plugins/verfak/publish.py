@@ -13,15 +13,18 @@ import logging
 import os
 
 import pandas as pd
+from psycopg2 import sql
 
 from verfak import config, db
+from verfak.agency import sync_agencies
 from verfak.exports import remove_old_exports, sha256_file, write_export
-from verfak.programs import COLUMN_TYPES, load_programs, referral_query
+from verfak.programs import Program, load_programs, referral_query
 
 log = logging.getLogger(__name__)
 
 
 def refresh_marts(conn_id: str = db.WAREHOUSE_CONN_ID) -> None:
+    """Refresh the marts."""
     with db.transaction(conn_id) as cur:
         db.run_sql_file(cur, "mart/refresh.sql")
     log.info("marts refreshed")
@@ -33,25 +36,46 @@ def latest_period(conn_id: str = db.WAREHOUSE_CONN_ID) -> dt.date | None:
         return cur.fetchone()[0]
 
 
+def select_referrals(cur, program: Program, period: dt.date, export_date: dt.date, dag_run_id: str | None) -> int:
+    """Choose the program's referrals for the period and record them (ids kept across reruns)."""
+    query, params = referral_query(program, period)
+    cur.execute(sql.SQL("CREATE TEMP TABLE tmp_selected ON COMMIT DROP AS {}").format(query), params)
+    cur.execute("ALTER TABLE tmp_selected ADD COLUMN status_rujukan text")
+    db.run_sql_file(
+        cur, "publish/record_referrals.sql",
+        {"program": program.name, "period": period, "prefix": program.id_prefix, "export_date": export_date,
+         "dag_run_id": dag_run_id},
+    )  # fmt: skip
+    cur.execute("SELECT count(*) FROM tmp_selected")
+    return cur.fetchone()[0]
+
+
 def publish_program(name: str, export_date: dt.date, dag_run_id: str | None = None,
                     conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:  # fmt: skip
-    """Write one program's referral export for the latest period; return its counts (no personal data)."""
+    """Select one program's referrals for the latest period and publish its export; return counts only."""
     program = load_programs()[name]
     period = latest_period(conn_id)
     if period is None:
         log.warning("program %s: core holds no verified period yet, nothing to publish", name)
         return {"program": name, "status": "nothing to publish"}
-    query, params = referral_query(program, period)
+    types = program.export_columns
     with db.transaction(conn_id) as cur:
+        sync_agencies(cur, {name: program})  # the view follows the program's configuration
+    with db.transaction(conn_id) as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.publish'), hashtext(%s))", (name,))
+        selected = select_referrals(cur, program, period, export_date, dag_run_id)
         buffer = io.StringIO()
-        db.copy_query_to_csv(cur, query.as_string(cur), buffer, params)
+        export_query = sql.SQL("SELECT {} FROM publish.{} ORDER BY urutan").format(
+            sql.SQL(", ").join(map(sql.Identifier, types)), sql.Identifier(program.name)
+        )
+        db.copy_query_to_csv(cur, export_query.as_string(cur), buffer)
     buffer.seek(0)
     frame = pd.read_csv(buffer, dtype="str", keep_default_na=False, na_values=[""])
-    types = {c: COLUMN_TYPES[c] for c in program.columns}
+    new = int((frame["status_rujukan"] == "baru").sum())
     folder = write_export(
         config.export_dir(), name, export_date, frame, types,
         {"agency": program.agency, "description": program.description, "period": period.strftime("%Y-%m"),
-         "dag_run_id": dag_run_id},
+         "dag_run_id": dag_run_id, "new_referrals": new},
     )  # fmt: skip
     manifest_sha = sha256_file(folder / "manifest.json")
     with db.transaction(conn_id) as cur:
@@ -67,5 +91,9 @@ def publish_program(name: str, export_date: dt.date, dag_run_id: str | None = No
         )
     keep_days = int(os.environ.get("VERFAK_EXPORT_RETENTION_DAYS", "30"))
     remove_old_exports(config.export_dir(), name, keep_days, export_date)
-    log.info("program %s: %d referral(s) for period %s in %s", name, len(frame), period.strftime("%Y-%m"), folder)
-    return {"program": name, "period": period.strftime("%Y-%m"), "rows": len(frame), "folder": str(folder)}
+    log.info(
+        "program %s: %d referral(s) for period %s (%d new), export in %s",
+        name, len(frame), period.strftime("%Y-%m"), new, folder,
+    )  # fmt: skip
+    assert selected == len(frame), "the export must hold exactly the recorded referrals"
+    return {"program": name, "period": period.strftime("%Y-%m"), "rows": len(frame), "new": new, "folder": str(folder)}

@@ -135,7 +135,9 @@ def test_cash_aid_export_has_every_verified_person(sample_run, warehouse_uri):
     assert set(table.column("nik").to_pylist()) == expected
     sheet = openpyxl.load_workbook(folder / "referrals.xlsx", read_only=False).active
     assert sheet.freeze_panes == "A2"
-    nik_cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["referral_id", "status_rujukan", "periode"] and "nik" in header
+    nik_cells = [row[header.index("nik")] for row in sheet.iter_rows(min_row=2)]
     assert len(nik_cells) == 1121
     assert all(c.data_type == "s" and c.number_format == "@" and len(c.value) == 16 for c in nik_cells)
 

@@ -1,0 +1,30 @@
+-- Record a program's referrals for a period from tmp_selected (nik, urutan), chosen by the
+-- program's rule: keep the ids of people already referred for this period, give new ids to the
+-- others, and drop the ones no longer selected (a corrected period). 'baru' = never referred to
+-- this program for an earlier period.
+UPDATE tmp_selected s
+   SET status_rujukan = CASE WHEN EXISTS (SELECT 1 FROM publish.referral e
+                                           WHERE e.program = %(program)s AND e.nik = s.nik AND e.period < %(period)s)
+                             THEN 'lanjutan' ELSE 'baru' END;
+
+DELETE FROM publish.referral r
+ WHERE r.program = %(program)s AND r.period = %(period)s
+   AND NOT EXISTS (SELECT 1 FROM tmp_selected s WHERE s.nik = r.nik);
+
+UPDATE publish.referral r
+   SET urutan = s.urutan, status_rujukan = s.status_rujukan
+  FROM tmp_selected s
+ WHERE r.program = %(program)s AND r.period = %(period)s AND r.nik = s.nik
+   AND (r.urutan, r.status_rujukan) IS DISTINCT FROM (s.urutan, s.status_rujukan);
+
+INSERT INTO publish.referral (referral_id, program, period, nik, urutan, status_rujukan, first_export, dag_run_id)
+SELECT %(prefix)s || '-' || to_char(%(period)s::date, 'YYYYMM') || '-' || lpad(nextval('publish.referral_seq')::text, 7, '0'),
+       %(program)s, %(period)s, s.nik, s.urutan, s.status_rujukan, %(export_date)s, %(dag_run_id)s
+  FROM (SELECT * FROM tmp_selected s
+         WHERE NOT EXISTS (SELECT 1 FROM publish.referral r
+                            WHERE r.program = %(program)s AND r.period = %(period)s AND r.nik = s.nik)
+         ORDER BY s.urutan) s;
+
+INSERT INTO publish.program_period (program, period) VALUES (%(program)s, %(period)s)
+ON CONFLICT (program) DO UPDATE SET period = EXCLUDED.period, chosen_at = now()
+ WHERE publish.program_period.period IS DISTINCT FROM EXCLUDED.period;

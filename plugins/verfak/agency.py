@@ -1,0 +1,68 @@
+"""Least privilege for agencies: one PostgreSQL role and one view per program.
+
+``publish.<program>`` shows the program's latest referrals with only the program's columns.
+Role ``agency_<program>`` may connect to the warehouse, use schema ``publish`` and read that one
+view: not ``raw``, ``staging``, ``core``, ``quality``, ``mart``, the referral tables, nor another
+agency's view. The view runs with its owner's rights, so the role needs nothing else.
+
+Passwords come from the environment (``VERFAK_AGENCY_PASSWORD_<PROGRAM>``, e.g.
+``VERFAK_AGENCY_PASSWORD_BANTUAN_TUNAI``), never from the repository. Without one the role exists
+but can't log in. Run by ``python -m verfak migrate`` and by every publish run, so a new program
+or a rotated password takes effect without further steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from psycopg2 import sql
+
+from verfak.programs import Program, load_programs
+
+log = logging.getLogger(__name__)
+
+
+def password_variable(program: Program) -> str:
+    return f"VERFAK_AGENCY_PASSWORD_{program.name.upper()}"
+
+
+def program_view(program: Program) -> sql.Composed:
+    columns = [sql.SQL("r.referral_id"), sql.SQL("r.status_rujukan"),
+               sql.SQL("to_char(r.period, 'YYYY-MM') AS periode"), sql.SQL("r.urutan")]  # fmt: skip
+    columns += [sql.SQL("c.{}").format(sql.Identifier(c)) for c in program.columns]
+    return sql.SQL(
+        """CREATE VIEW publish.{view} AS
+           SELECT {columns}
+             FROM publish.referral r
+             JOIN publish.referral_candidate c ON c.period = r.period AND c.nik = r.nik
+            WHERE r.program = {name}
+              AND r.period = (SELECT period FROM publish.program_period WHERE program = {name})"""
+    ).format(view=sql.Identifier(program.name), columns=sql.SQL(", ").join(columns), name=sql.Literal(program.name))
+
+
+def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
+    """Create or update every program's view, role and grants (idempotent)."""
+    programs = programs or load_programs()
+    # GRANT/REVOKE on one object from two sessions at once fails ("tuple concurrently updated").
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.agency'))")
+    cur.execute("SELECT current_database()")
+    database = cur.fetchone()[0]
+    cur.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))
+    for program in programs.values():
+        role = sql.Identifier(program.role)
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (program.role,))
+        if cur.fetchone() is None:
+            cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(role))
+        password = os.environ.get(password_variable(program))
+        if password:
+            cur.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD %s").format(role), (password,))
+        else:
+            cur.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(role))
+            log.warning("agency role %s can't log in: %s is not set", program.role, password_variable(program))
+        cur.execute(sql.SQL("DROP VIEW IF EXISTS publish.{}").format(sql.Identifier(program.name)))
+        cur.execute(program_view(program))
+        cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))
+        cur.execute(sql.SQL("GRANT USAGE ON SCHEMA publish TO {}").format(role))
+        cur.execute(sql.SQL("GRANT SELECT ON publish.{} TO {}").format(sql.Identifier(program.name), role))
+    log.info("agency views and roles in sync: %s", ", ".join(p.role for p in programs.values()))
