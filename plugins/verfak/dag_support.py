@@ -1,4 +1,4 @@
-"""What the three DAG files share: their Assets, default arguments and the failure callback.
+"""What the three DAG files share: their Assets, default arguments, the failure alert and the deadline.
 
 Kept light on purpose (no pandas, no Great Expectations): the scheduler imports it every time it
 parses a DAG file.
@@ -6,7 +6,6 @@ parses a DAG file.
 
 from __future__ import annotations
 
-import logging
 import os
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -14,8 +13,6 @@ from urllib.parse import urlsplit
 from airflow.sdk import Asset
 
 from verfak.config import WAREHOUSE_CONN_ID
-
-log = logging.getLogger("verfak.alerts")
 
 OWNER = "dinsos-data"
 
@@ -40,13 +37,67 @@ REFERRAL_EXPORTS = Asset(name="verfak_referral_exports", uri=f"postgres://{_WARE
 
 
 def on_task_failure(context) -> None:
-    """Log a clear line for a failed task (the alerting of issue #8 builds on this)."""
-    ti = context.get("task_instance") or context.get("ti")
-    log.error(
-        "ALERT task failed: dag=%s task=%s run=%s try=%s: %s",
-        getattr(ti, "dag_id", "?"), getattr(ti, "task_id", "?"), context.get("run_id"),
-        getattr(ti, "try_number", "?"), type(context.get("exception")).__name__,
-    )  # fmt: skip
+    """Alert on a task that failed for good: a log line, ops.alert, and e-mail/webhook when configured.
+
+    The work is in ``verfak.alerts`` (imported here, at failure time only).
+    """
+    from verfak import alerts
+
+    alerts.on_task_failure(context)
+
+
+#: When the nightly publish run must have finished, in WIB (``VERFAK_PUBLISH_DEADLINE``, HH:MM).
+PUBLISH_DEADLINE_ENV = "VERFAK_PUBLISH_DEADLINE"
+PUBLISH_DEADLINE_DEFAULT = "06:00"
+
+
+def deadline_interval(starts_at: str, finish_by: str) -> timedelta:
+    """Time from a nightly start (HH:MM) to the next ``finish_by`` (HH:MM), both in WIB.
+
+    A ``finish_by`` at or before the start means the next day (start 22:00, finish by 06:00 = 8 h).
+    """
+    def minutes(text: str) -> int:
+        hours, _, mins = text.strip().partition(":")
+        value = int(hours) * 60 + int(mins or 0)
+        if not (0 <= int(hours) < 24 and 0 <= int(mins or 0) < 60):
+            raise ValueError(f"not a time of day (HH:MM): {text!r}")
+        return value
+
+    gap = (minutes(finish_by) - minutes(starts_at)) % (24 * 60)
+    return timedelta(minutes=gap or 24 * 60)
+
+
+def publish_deadline(starts_at: str):
+    """The ``DeadlineAlert`` of verfak_publish: the nightly run must finish by 06:00 WIB.
+
+    Measured from the run's logical date, which for the nightly cron run is its start time
+    (``starts_at``, HH:MM WIB): the interval is the time from there to ``VERFAK_PUBLISH_DEADLINE``
+    (default 06:00). Runs triggered by a load (Asset) have no logical date and so no deadline;
+    a manual run gets the same interval after its logical date. A missed deadline calls
+    ``verfak.alerts.on_publish_deadline_missed`` in the triggerer.
+    """
+    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
+
+    from verfak.alerts import on_publish_deadline_missed
+
+    finish_by = os.environ.get(PUBLISH_DEADLINE_ENV) or PUBLISH_DEADLINE_DEFAULT
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_LOGICAL_DATE,
+        interval=deadline_interval(starts_at, finish_by),
+        callback=AsyncCallback(on_publish_deadline_missed),
+        name=f"publish finished by {finish_by} WIB",
+    )
+
+
+def run_deadline(context):
+    """When this run must finish by (its DeadlineAlert), or None for a run without one (Asset-triggered)."""
+    logical_date = context.get("logical_date")
+    deadline = getattr(context.get("dag"), "deadline", None)
+    alerts = deadline if isinstance(deadline, (list, tuple)) else [deadline] if deadline else []
+    intervals = [a.interval for a in alerts if isinstance(a.interval, timedelta)]
+    if logical_date is None or not intervals:
+        return None
+    return logical_date + min(intervals)
 
 
 DEFAULT_ARGS = {
