@@ -7,7 +7,13 @@ then for **each program** in `include/programs.yaml` (one mapped task per progra
 referrals of the latest verified period by the program's rule, and writes
 `$VERFAK_EXPORT_DIR/<program>/<YYYY-MM-DD>/` (`referrals.csv`, `.parquet`, `.xlsx`,
 `manifest.json`), published atomically, then `LATEST`. Old exports are removed after
-`VERFAK_EXPORT_RETENTION_DAYS` (default 30).
+`VERFAK_EXPORT_RETENTION_DAYS` (default 30). Last, the **nightly report**
+(`$VERFAK_REPORT_DIR/runs/<date>/index.html` and `latest/index.html`): the period's numbers, the
+verified trend per kecamatan, the villages' completeness (cut-off day `VERFAK_CUTOFF_DAY`,
+default 17), the rules that failed most, the exports and the alerts.
+
+*Deadline*: the nightly run must finish by 06:00 WIB (`VERFAK_PUBLISH_DEADLINE`); if not, an
+alert (`ops.alert`, log, e-mail/webhook when configured). See docs/operations.md.
 
 *Owner*: Dinsos data team. *Rerun*: clear the run; the same day's export is replaced as a whole.
 Check an export: `python -m verfak verify-export <folder>`.
@@ -18,7 +24,14 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from verfak.dag_support import CORE_VERIFIKASI, DEFAULT_ARGS, REFERRAL_EXPORTS, run_date
+from verfak.dag_support import (
+    CORE_VERIFIKASI,
+    DEFAULT_ARGS,
+    REFERRAL_EXPORTS,
+    publish_deadline,
+    run_date,
+    run_deadline,
+)
 
 
 @dag(
@@ -26,6 +39,7 @@ from verfak.dag_support import CORE_VERIFIKASI, DEFAULT_ARGS, REFERRAL_EXPORTS, 
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable("0 2 * * *", timezone="Asia/Jakarta"), assets=[CORE_VERIFIKASI]
     ),
+    deadline=publish_deadline(starts_at="02:00"),  # the cron's time: finish by 06:00 WIB
     start_date=pendulum.datetime(2024, 5, 1, tz="Asia/Jakarta"),
     catchup=False,
     max_active_runs=1,
@@ -54,7 +68,16 @@ def verfak_publish():
     def finish(results) -> list[dict]:
         return [r for r in results if r]
 
-    finish(publish_program.expand(program=refresh_marts()))
+    @task
+    def nightly_report(exports: list[dict], run_id: str | None = None) -> dict:
+        from airflow.sdk import get_current_context
+
+        from verfak import report
+
+        context = get_current_context()
+        return report.write_report(run_date(context), dag_run_id=run_id, deadline_at=run_deadline(context))
+
+    nightly_report(finish(publish_program.expand(program=refresh_marts())))
 
 
 verfak_publish()
