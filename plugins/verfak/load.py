@@ -17,8 +17,8 @@ import pandas as pd
 
 from verfak import db
 from verfak.feedback import write_feedback
-from verfak.quality import run_gate
-from verfak.rules import RULES
+from verfak.quality import run_gate, run_village_checks
+from verfak.rules import RULES, VILLAGE_RULES
 from verfak.staging import STAGING_COLUMNS, period_bounds, type_rows
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ class PeriodOutcome:
     rows_with_warning: int
     layak: int
     villages_with_feedback: int
+    village_flags: int
     data_docs_index: str | None
 
     def as_dict(self) -> dict:
@@ -60,6 +61,32 @@ def _copy_frame(cur, table: str, frame: pd.DataFrame, columns: list[str]) -> Non
     buffer = io.StringIO()
     frame[columns].to_csv(buffer, index=False, header=False, date_format="%Y-%m-%d")
     db.copy_rows(cur, table, columns, buffer)
+
+
+def _check_villages(cur, period: str, period_start, run_id: int) -> int:
+    """Run the village-level rules on the period's figures and keep their flags; return how many."""
+    cur.execute(db.sql_file("quality/village_figures.sql"), {"period": period_start, "periode": period})
+    columns = [d.name for d in cur.description]
+    figures = pd.DataFrame(cur.fetchall(), columns=columns)
+    for column in ("bagian_baris_ditolak", "rata_rata_layak_sebelumnya", "perubahan_relatif", "selisih_mutlak"):
+        figures[column] = pd.to_numeric(figures[column]).astype("float64")
+    checks = run_village_checks(figures, period)
+    cur.executemany(
+        "INSERT INTO quality.rule_result (run_id, rule_id, evaluated, failed) VALUES (%s, %s, %s, %s)",
+        [(run_id, *counts) for counts in checks.rule_counts],
+    )
+    cur.execute("DELETE FROM quality.village_flag WHERE period = %s", (period,))
+    by_village = figures.set_index("kode_desa")
+    cur.executemany(
+        """INSERT INTO quality.village_flag (period, kode_desa, rule_id, severity, message, figures, run_id)
+           VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+        [
+            (period, f.kode_desa, f.rule_id, f.severity, f.message,
+             by_village.loc[f.kode_desa].to_json(), run_id)
+            for f in checks.failures.itertuples()
+        ],
+    )  # fmt: skip
+    return len(checks.failures)
 
 
 def validate_and_load_period(period: str, dag_run_id: str | None = None,
@@ -95,7 +122,8 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
                    ON CONFLICT (rule_id) DO UPDATE SET severity = EXCLUDED.severity,
                        column_name = EXCLUDED.column_name, expectation = EXCLUDED.expectation,
                        message = EXCLUDED.message, description = EXCLUDED.description""",
-                [(r.rule_id, r.severity, r.column, r.expectation, r.message, r.description) for r in RULES],
+                [(r.rule_id, r.severity, r.column, r.expectation, r.message, r.description)
+                 for r in (*RULES, *VILLAGE_RULES)],  # fmt: skip
             )
             rows_failed = int(typed["has_error"].sum())
             cur.execute(
@@ -117,6 +145,7 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
             _copy_frame(cur, "tmp_gate_failure", failures, list(failures.columns))
             db.run_sql_file(cur, "quality/record_gate_issues.sql", {"period": period, "run_id": run_id})
             db.run_sql_file(cur, "core/load_period.sql", {"period": period_start})
+            flags = _check_villages(cur, period, period_start, run_id)
             cur.execute(
                 "SELECT count(*), count(*) FILTER (WHERE status_verifikasi = 'layak') FROM core.verifikasi WHERE period = %s",
                 (period_start,),
@@ -127,7 +156,7 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
 
     villages_told = write_feedback(period, conn_id=conn_id)
     outcome = PeriodOutcome(
-        period, len(typed), loaded, rows_failed, int(typed["has_warning"].sum()), layak, villages_told,
+        period, len(typed), loaded, rows_failed, int(typed["has_warning"].sum()), layak, villages_told, flags,
         str(gate.data_docs_index) if gate.data_docs_index else None,
     )  # fmt: skip
     log.info(

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from verfak import config
-from verfak.rules import RULES, RULES_BY_ID, build_suite
+from verfak.rules import RULES, RULES_BY_ID, VILLAGE_RULES_BY_ID, build_suite, build_village_suite
 
 log = logging.getLogger(__name__)
 
@@ -54,58 +54,74 @@ def _context(report_dir: Path):
     return context, docs_dir
 
 
-def run_gate(typed: pd.DataFrame, period: str, known_villages: list[str],
-             report_dir: Path | None = None) -> GateResult:  # fmt: skip
-    """Validate the typed rows of one period and return every failed rule per row."""
+def _validate(suite, frame: pd.DataFrame, index_columns: list[str], asset_name: str, run_name: str,
+              report_dir: Path | None = None):  # fmt: skip
+    """Run one suite on a DataFrame through a checkpoint that also updates the Data Docs."""
     import great_expectations as gx
 
     report_dir = report_dir or config.report_dir()
     report_dir.mkdir(parents=True, exist_ok=True)
     context, docs_dir = _context(report_dir)
-
-    source = context.data_sources.add_or_update_pandas("staging")
-    asset = next((a for a in source.assets if a.name == "verifikasi"), None) or source.add_dataframe_asset(
-        "verifikasi"
-    )
+    source = context.data_sources.add_or_update_pandas("verfak")
+    asset = next((a for a in source.assets if a.name == asset_name), None) or source.add_dataframe_asset(asset_name)
     batch = next((b for b in asset.batch_definitions if b.name == "period"), None) or (
         asset.add_batch_definition_whole_dataframe("period")
     )
-    suite = context.suites.add_or_update(build_suite(known_villages))
+    suite = context.suites.add_or_update(suite)
     validation = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name="verifikasi_per_periode", data=batch, suite=suite)
+        gx.ValidationDefinition(name=f"{asset_name}_per_periode", data=batch, suite=suite)
     )
     checkpoint = context.checkpoints.add_or_update(
         gx.Checkpoint(
-            name="verfak_gate",
+            name=f"verfak_{asset_name}",
             validation_definitions=[validation],
             actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["verfak"])],
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
         )
     )
-    # pandas' query() (row conditions) does not take nullable booleans: give GX plain objects.
-    frame = typed.reset_index(drop=True)
-    run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=gx.RunIdentifier(run_name=f"periode-{period}"))
+    run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=gx.RunIdentifier(run_name=run_name))
+    index = docs_dir / "index.html"
+    return run, (index if index.exists() else None)
 
-    failures = []
-    counts = []
+
+def _failures(run, rules_by_id: dict, index_columns: list[str], rows: int):
+    """(failures per row, counts per rule) from a checkpoint's results."""
+    failures, counts = [], []
     for validation_result in run.run_results.values():
         for result in validation_result.results:
-            meta = result.expectation_config.meta
-            rule = RULES_BY_ID[meta["rule_id"]]
+            rule = rules_by_id[result.expectation_config.meta["rule_id"]]
             if result.exception_info and result.exception_info.get("raised_exception"):
                 # A rule that could not be evaluated is a pipeline error, not a data problem.
                 raise RuntimeError(f"rule {rule.rule_id} could not run: {result.exception_info.get('exception_message')}")
             details = result.result or {}
             unexpected = details.get("unexpected_index_list") or []
-            counts.append((rule.rule_id, int(details.get("element_count", len(frame))), len(unexpected)))
+            counts.append((rule.rule_id, int(details.get("element_count", rows)), len(unexpected)))
             for item in unexpected:
-                failures.append(
-                    (int(item["file_id"]), int(item["source_row"]), rule.rule_id, rule.severity, rule.column, rule.message)
-                )
-    failed = pd.DataFrame(failures, columns=[*INDEX_COLUMNS, "rule_id", "severity", "column_name", "message"])
-    index = docs_dir / "index.html"
+                key = tuple(item[c] for c in index_columns)
+                failures.append((*key, rule.rule_id, rule.severity, rule.column, rule.message))
+    columns = [*index_columns, "rule_id", "severity", "column_name", "message"]
+    return pd.DataFrame(failures, columns=columns), counts
+
+
+def run_gate(typed: pd.DataFrame, period: str, known_villages: list[str],
+             report_dir: Path | None = None) -> GateResult:  # fmt: skip
+    """Validate the typed rows of one period and return every failed rule per row."""
+    frame = typed.reset_index(drop=True)
+    run, index = _validate(build_suite(known_villages), frame, INDEX_COLUMNS, "verifikasi", f"periode-{period}",
+                           report_dir)  # fmt: skip
+    failed, counts = _failures(run, RULES_BY_ID, INDEX_COLUMNS, len(frame))
+    failed = failed.astype({"file_id": "int64", "source_row": "int64"})
     log.info(
         "period %s: %d row(s) validated against %d rules, %d failure(s); Data Docs: %s",
         period, len(frame), len(RULES), len(failed), index,
     )  # fmt: skip
-    return GateResult(failed, counts, bool(run.success), index if index.exists() else None)
+    return GateResult(failed, counts, bool(run.success), index)
+
+
+def run_village_checks(villages: pd.DataFrame, period: str, report_dir: Path | None = None) -> GateResult:
+    """Validate the per-village figures of a period (``verfak.rules.VILLAGE_RULES``): table-level warnings."""
+    frame = villages.reset_index(drop=True)
+    run, index = _validate(build_village_suite(), frame, ["kode_desa"], "desa", f"periode-{period}", report_dir)
+    failed, counts = _failures(run, VILLAGE_RULES_BY_ID, ["kode_desa"], len(frame))
+    log.info("period %s: %d village(s) checked, %d flag(s) for the data engineers", period, len(frame), len(failed))
+    return GateResult(failed, counts, bool(run.success), index)

@@ -13,11 +13,13 @@ Expectations itself is imported only when the suite is built (it takes seconds t
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from verfak.staging import STATUS_VALUES
 
 SUITE_NAME = "verfak_verifikasi"
+VILLAGE_SUITE_NAME = "verfak_desa"
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def _required(column: str, label: str, example: str = "", typed_column: str | No
 
 
 def _if(column: str, operator: str, value) -> dict:
-    """Apply the rule only to rows where ``column <operator> value`` (``==`` or ``in``)."""
+    """Apply the rule only to rows where ``column <operator> value`` (``==``, ``>=`` or ``in``)."""
     return {"row_condition": (column, operator, value)}
 
 
@@ -167,22 +169,68 @@ RULES_BY_ID = {rule.rule_id: rule for rule in RULES}
 assert len(RULES_BY_ID) == len(RULES), "rule ids must be unique"
 
 
-def build_suite(known_villages: list[str]):
-    """The Great Expectations suite of the rules above (imports GX: call inside a task)."""
-    import great_expectations as gx
+def _threshold(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+#: Share of a village's rows failing an error rule above which its submission needs attention.
+ATTENTION_SHARE = _threshold("VERFAK_ATTENTION_SHARE", 0.2)
+#: Relative change of a village's layak count against its own recent average that is an outlier...
+OUTLIER_RATIO = _threshold("VERFAK_OUTLIER_RATIO", 0.5)
+#: ... when it is also at least this many people (small villages move by one or two people).
+OUTLIER_MIN_CHANGE = int(_threshold("VERFAK_OUTLIER_MIN_CHANGE", 3))
+
+# Per-village, per-period checks for the data engineers (table level: all warnings). They read the
+# figures that verfak.load computes per village (include/sql/quality/village_figures.sql).
+VILLAGE_RULES: tuple[Rule, ...] = (
+    Rule("desa_perlu_perhatian", "warning", "kode_desa",
+         f"Lebih dari {ATTENTION_SHARE:.0%} baris kiriman desa ini ditolak: periksa dan bantu desa memperbaiki.",
+         "ExpectColumnValuesToBeBetween", {"column": "bagian_baris_ditolak", "min_value": 0, "max_value": ATTENTION_SHARE},
+         "share of a village's rows with an error at most VERFAK_ATTENTION_SHARE"),
+    Rule("jumlah_layak_melonjak", "warning", "kode_desa",
+         f"Jumlah warga layak desa ini berubah lebih dari {OUTLIER_RATIO:.0%} dibanding rata-rata periode "
+         "sebelumnya: pastikan bukan salah kirim.",
+         "ExpectColumnValuesToBeBetween",
+         {"column": "perubahan_relatif", "min_value": -OUTLIER_RATIO, "max_value": OUTLIER_RATIO,
+          **_if("selisih_mutlak", ">=", OUTLIER_MIN_CHANGE)},
+         "layak count within the ratio of its average of up to 6 earlier periods (DHIS2-style outlier)"),
+    Rule("kiriman_desa_hilang", "warning", "kode_desa",
+         "Desa ini mengirim pada periode sebelumnya tetapi belum mengirim pada periode ini.",
+         "ExpectColumnValuesToBeInSet", {"column": "mengirim", "value_set": [True], **_if("pernah_mengirim", "==", True)},
+         "a village that submitted before submits again"),
+)  # fmt: skip
+VILLAGE_RULES_BY_ID = {rule.rule_id: rule for rule in VILLAGE_RULES}
+
+
+def _expectations(rules, known_villages: list[str] = ()) -> list:
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
     expectations = []
-    for rule in RULES:
+    for rule in rules:
         kwargs = dict(rule.kwargs)
         if "row_condition" in kwargs:
             column, operator, value = kwargs["row_condition"]
-            kwargs["row_condition"] = Column(column) == value if operator == "==" else Column(column).is_in(value)
+            kwargs["row_condition"] = {"==": Column(column).__eq__, ">=": Column(column).__ge__,
+                                       "in": Column(column).is_in}[operator](value)  # fmt: skip
         if rule.rule_id == "kode_desa_dikenal":
             kwargs["value_set"] = sorted(known_villages)
         expectation_class = getattr(gxe, rule.expectation)
         expectations.append(
             expectation_class(**kwargs, meta={"rule_id": rule.rule_id, "severity": rule.severity, "message": rule.message})
         )
-    return gx.ExpectationSuite(name=SUITE_NAME, expectations=expectations)
+    return expectations
+
+
+def build_suite(known_villages: list[str]):
+    """The Great Expectations suite of the row rules (imports GX: call inside a task)."""
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(name=SUITE_NAME, expectations=_expectations(RULES, known_villages))
+
+
+def build_village_suite():
+    """The Great Expectations suite of the per-village checks."""
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(name=VILLAGE_SUITE_NAME, expectations=_expectations(VILLAGE_RULES))

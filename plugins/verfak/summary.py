@@ -65,11 +65,15 @@ def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
                 GROUP BY 1 ORDER BY 2 DESC"""
         )
         reject_reasons = dict(cur.fetchall())
+        cur.execute("SELECT period, rule_id, count(*) FROM quality.village_flag GROUP BY 1, 2 ORDER BY 1, 3 DESC")
+        village_flags: dict[str, dict[str, int]] = {}
+        for period, rule_id, count in cur.fetchall():
+            village_flags.setdefault(period, {})[rule_id] = count
     return {
         "files": {"accepted": accepted, "rejected": rejected, "superseded": superseded,
                   "reject_reasons": reject_reasons},
         "rows": {"read": rows_read, "rejected_at_intake": rows_rejected_intake},
-        "gate": gate, "verified": verified, "exports": exports,
+        "gate": gate, "verified": verified, "exports": exports, "village_flags": village_flags,
         "feedback_dir": str(config.export_dir() / "feedback"),
     }  # fmt: skip
 
@@ -95,6 +99,9 @@ def print_summary(before: Path | None = None, conn_id: str = db.WAREHOUSE_CONN_I
             f"Period {period}: {gate['validated']} rows validated, {gate['loaded']} loaded, "
             f"{gate['quarantined']} quarantined; verified (layak): {counts.get('layak', 'n/a')}"
         )
+        flags = info["village_flags"].get(period)
+        if flags:
+            lines.append("  villages flagged for a look: " + ", ".join(f"{rule} {n}" for rule, n in flags.items()))
     for export in info["exports"]:
         lines.append(f"Export {export['program']} ({export['period']}): {export['rows']} rows in {export['path']}")
     docs = next((g["data_docs"] for g in info["gate"].values() if g["data_docs"]), None)

@@ -23,11 +23,10 @@ def sample_run(warehouse_uri, sample_landing, tmp_path_factory):
     landing_src, summary = sample_landing
     root = tmp_path_factory.mktemp("run")
     with pytest.MonkeyPatch.context() as mp:
-        for name in ("landing", "exports", "reports"):
+        for variable, name in (("VERFAK_LANDING_DIR", "landing"), ("VERFAK_EXPORT_DIR", "exports"),
+                               ("VERFAK_REPORT_DIR", "reports")):  # fmt: skip
             (root / name).mkdir()
-            mp.setenv(f"VERFAK_{name.upper()}_DIR" if name != "landing" else "VERFAK_LANDING_DIR", str(root / name))
-        mp.setenv("VERFAK_EXPORT_DIR", str(root / "exports"))
-        mp.setenv("VERFAK_REPORT_DIR", str(root / "reports"))
+            mp.setenv(variable, str(root / name))
         with psycopg2.connect(warehouse_uri) as conn, conn.cursor() as cur:
             from tests.conftest import DATA_TABLES
 
