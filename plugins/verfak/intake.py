@@ -106,7 +106,7 @@ class ReadResult:
     def rows_passed(self) -> int:
         return self.rows_read - self.rows_rejected
 
-    def reject(self, code: str, message: str) -> "ReadResult":
+    def reject(self, code: str, message: str) -> ReadResult:
         self.reject_code, self.reject_message = code, message
         self.rows, self.issues = [], []
         return self

@@ -56,27 +56,41 @@ README_LINES: tuple[str, ...] = (
     "TEMPLAT VERIFIKASI FAKTUAL PENDUDUK MISKIN EKSTREM - DINAS SOSIAL KABUPATEN BEKASI",
     "",
     "Cara mengisi",
-    "1. Isi data di sheet 'Data', satu baris untuk satu orang, mulai baris 2. Jangan mengubah, menghapus atau "
-    "menggeser baris judul kolom (baris 1).",
-    "2. NIK dan No. KK diketik lengkap 16 digit. Kolom NIK, No. KK, RT, RW, Kode Desa dan No. HP sudah berformat "
-    "Teks: jangan diubah menjadi Number/General. Excel hanya menyimpan 15 digit angka, sehingga NIK yang diketik "
-    "sebagai angka kehilangan digit terakhirnya atau tampil sebagai 3,21601E+15. Baris seperti itu DITOLAK.",
-    "3. Bila menempel (paste) data dari file lain, gunakan Paste Special > Values agar format Teks tidak hilang, "
-    "lalu periksa bahwa NIK tampil 16 digit (bukan 3,21601E+15).",
+    (
+        "1. Isi data di sheet 'Data', satu baris untuk satu orang, mulai baris 2. Jangan mengubah, menghapus atau "
+        "menggeser baris judul kolom (baris 1)."
+    ),
+    (
+        "2. NIK dan No. KK diketik lengkap 16 digit. Kolom NIK, No. KK, RT, RW, Kode Desa dan No. HP sudah berformat "
+        "Teks: jangan diubah menjadi Number/General. Excel hanya menyimpan 15 digit angka, sehingga NIK yang diketik "
+        "sebagai angka kehilangan digit terakhirnya atau tampil sebagai 3,21601E+15. Baris seperti itu DITOLAK."
+    ),
+    (
+        "3. Bila menempel (paste) data dari file lain, gunakan Paste Special > Values agar format Teks tidak hilang, "
+        "lalu periksa bahwa NIK tampil 16 digit (bukan 3,21601E+15)."
+    ),
     "4. Tanggal Lahir dan Tanggal Verifikasi ditulis DD/MM/YYYY, misalnya 17/08/1975.",
-    "5. Jenis Kelamin: L atau P. Status Verifikasi: layak, tidak_layak, meninggal, pindah, tidak_ditemukan. "
-    "Alasan wajib diisi bila status bukan layak.",
+    (
+        "5. Jenis Kelamin: L atau P. Status Verifikasi: layak, tidak_layak, meninggal, pindah, tidak_ditemukan. "
+        "Alasan wajib diisi bila status bukan layak."
+    ),
     "6. Kode Desa: kode Kemendagri desa/kelurahan Anda, misalnya 32.16.12.2003, sama untuk semua baris.",
-    "7. Jangan menulis apa pun di bawah tabel (tanda tangan, catatan, jumlah): setiap baris berisi data dianggap "
-    "satu orang.",
+    (
+        "7. Jangan menulis apa pun di bawah tabel (tanda tangan, catatan, jumlah): setiap baris berisi data dianggap "
+        "satu orang."
+    ),
     "8. Simpan sebagai .xlsx (disarankan). Bila harus CSV, pilih 'CSV UTF-8' dan periksa NIK sebelum dikirim.",
     "",
     "Pengiriman",
-    "Satu file per desa per periode, di folder <periode YYYY-MM>/<kode desa>/, misalnya 2024-06/32.16.12.2003/. "
-    "File yang dikirim ulang untuk desa dan periode yang sama menggantikan file sebelumnya; kirim ulang seluruh "
-    "data periode itu, bukan hanya baris yang diperbaiki.",
-    "Setiap desa yang datanya bermasalah menerima file umpan balik berisi nomor baris, kolom, nilai yang "
-    "dikirim dan apa yang harus diperbaiki.",
+    (
+        "Satu file per desa per periode, di folder <periode YYYY-MM>/<kode desa>/, misalnya 2024-06/32.16.12.2003/. "
+        "File yang dikirim ulang untuk desa dan periode yang sama menggantikan file sebelumnya; kirim ulang seluruh "
+        "data periode itu, bukan hanya baris yang diperbaiki."
+    ),
+    (
+        "Setiap desa yang datanya bermasalah menerima file umpan balik berisi nomor baris, kolom, nilai yang "
+        "dikirim dan apa yang harus diperbaiki."
+    ),
     "",
     "Kolom",
 )
