@@ -49,6 +49,7 @@ def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
     cur.execute("SELECT current_database()")
     database = cur.fetchone()[0]
     cur.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))
+    without_password = []
     for program in programs.values():
         role = sql.Identifier(program.role)
         cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (program.role,))
@@ -59,10 +60,12 @@ def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
             cur.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD %s").format(role), (password,))
         else:
             cur.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(role))
-            log.warning("agency role %s can't log in: %s is not set", program.role, password_variable(program))
+            without_password.append(password_variable(program))
         cur.execute(sql.SQL("DROP VIEW IF EXISTS publish.{}").format(sql.Identifier(program.name)))
         cur.execute(program_view(program))
         cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))
         cur.execute(sql.SQL("GRANT USAGE ON SCHEMA publish TO {}").format(role))
         cur.execute(sql.SQL("GRANT SELECT ON publish.{} TO {}").format(sql.Identifier(program.name), role))
     log.info("agency views and roles in sync: %s", ", ".join(p.role for p in programs.values()))
+    if without_password:
+        log.info("agency roles stay unable to log in until these are set: %s", ", ".join(without_password))
