@@ -7,8 +7,9 @@ registers it by SHA-256 (the same bytes again are skipped), reads it leniently (
 keeps every row as sent in `raw.submission_row` with its spreadsheet row number, and records
 rows that can't be taken (an ID typed as a number) in `quality.row_issue`. A file that can't be
 read at all is **kept and registered as rejected** with the reason; the run goes on.
-`finish` marks files superseded by a later file of the same village and period, and updates the
-`verfak_raw_submissions` Asset, which starts **verfak_validate_load**.
+`finish` marks files superseded by a later file of the same village and period, tells villages
+whose file was rejected (feedback file), and updates the `verfak_raw_submissions` Asset, which
+starts **verfak_validate_load**.
 
 *Owner*: Dinsos data team. *Rerun*: clear the run (safe: files are registered by checksum).
 Code: `plugins/verfak/ingest.py`, `plugins/verfak/intake.py`. Docs: `docs/submissions.md`.
@@ -50,15 +51,8 @@ def verfak_ingest():
     def finish(outcomes) -> dict:
         from verfak import ingest
 
-        outcomes = [o for o in (outcomes or []) if o]
-        totals = ingest.summarise(outcomes)
-        changed = ingest.resolve_superseded()
-        ingest.log.info(
-            "ingest run: %(files)d file(s): %(accepted)d accepted, %(rejected)d rejected, %(duplicate)d already "
-            "known; rows read %(rows_read)d = passed %(rows_passed)d + rejected %(rows_rejected)d",
-            totals,
-        )
-        if totals["accepted"] == 0 and changed == 0:
+        totals = ingest.finish([o for o in (outcomes or []) if o])
+        if totals["accepted"] == 0 and totals["superseded_changes"] == 0:
             raise AirflowSkipException("no new submission: nothing for validate-and-load")
         return totals
 

@@ -30,7 +30,7 @@ def run_ingest(landing: Path) -> list[dict]:
     from verfak import ingest
 
     outcomes = [ingest.ingest_file(f, landing).as_dict() for f in ingest.discover(landing)]
-    ingest.resolve_superseded()
+    ingest.finish(outcomes)
     return outcomes
 
 

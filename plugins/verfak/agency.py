@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
-from psycopg2 import sql
+from psycopg2 import errors, sql
 
 from verfak.programs import Program, load_programs
 
@@ -41,6 +42,26 @@ def program_view(program: Program) -> sql.Composed:
     ).format(view=sql.Identifier(program.name), columns=sql.SQL(", ").join(columns), name=sql.Literal(program.name))
 
 
+def _role_ddl(cur, statement, params=None, attempts: int = 5) -> None:
+    """Run a role statement, retrying when another database of the cluster changes the role at the
+    same moment (roles are cluster-wide, the advisory lock above only covers this database)."""
+    for attempt in range(attempts):
+        cur.execute("SAVEPOINT role_ddl")
+        try:
+            cur.execute(statement, params)
+        except errors.DuplicateObject:  # created by the other database meanwhile: done
+            cur.execute("ROLLBACK TO SAVEPOINT role_ddl")
+            return
+        except errors.InternalError_:  # "tuple concurrently updated"
+            cur.execute("ROLLBACK TO SAVEPOINT role_ddl")
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+        else:
+            cur.execute("RELEASE SAVEPOINT role_ddl")
+            return
+
+
 def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
     """Create or update every program's view, role and grants (idempotent)."""
     programs = programs or load_programs()
@@ -52,14 +73,16 @@ def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
     without_password = []
     for program in programs.values():
         role = sql.Identifier(program.role)
-        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (program.role,))
-        if cur.fetchone() is None:
-            cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(role))
+        cur.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (program.role,))
+        found = cur.fetchone()
+        if found is None:
+            _role_ddl(cur, sql.SQL("CREATE ROLE {} NOLOGIN").format(role))
         password = os.environ.get(password_variable(program))
         if password:
-            cur.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD %s").format(role), (password,))
+            _role_ddl(cur, sql.SQL("ALTER ROLE {} LOGIN PASSWORD %s").format(role), (password,))
         else:
-            cur.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(role))
+            if found is None or found[0]:
+                _role_ddl(cur, sql.SQL("ALTER ROLE {} NOLOGIN").format(role))
             without_password.append(password_variable(program))
         cur.execute(sql.SQL("DROP VIEW IF EXISTS publish.{}").format(sql.Identifier(program.name)))
         cur.execute(program_view(program))

@@ -117,21 +117,27 @@ def _locate(relative: str, villages: dict[str, str]) -> tuple[str | None, str | 
 
 def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
                 conn_id: str = db.WAREHOUSE_CONN_ID) -> IngestOutcome:  # fmt: skip
-    """Register one landing-zone file and keep its rows. Idempotent by the file's SHA-256."""
+    """Register one landing-zone file and keep its rows. Idempotent by SHA-256, period and village folder."""
     path = landing / relative
     stat = path.stat()
     sha256 = _sha256(path)
     with db.transaction(conn_id) as cur:
-        cur.execute("SELECT file_id, path FROM raw.submission_file WHERE sha256 = %s", (sha256,))
+        cur.execute("SELECT kode_desa_plain, kode_desa FROM ref.desa")
+        villages = dict(cur.fetchall())
+        period, kode_desa, folder, rejection = _locate(relative, villages)
+        # The same bytes again for the same village and period: already registered. (The same
+        # bytes from another village, e.g. two unfilled templates, are that village's submission.)
+        cur.execute(
+            """SELECT file_id, path FROM raw.submission_file
+                WHERE sha256 = %s AND period IS NOT DISTINCT FROM %s AND folder_desa IS NOT DISTINCT FROM %s""",
+            (sha256, period, folder),
+        )
         existing = cur.fetchone()
         if existing:
             log.info("%s: same bytes as file %s (%s), already registered: skipped", relative, *existing)
             _remember_path(cur, relative, stat, sha256, existing[0])
             return IngestOutcome(relative, "duplicate", file_id=existing[0])
-        cur.execute("SELECT kode_desa_plain, kode_desa FROM ref.desa")
-        villages = dict(cur.fetchall())
 
-    period, kode_desa, folder, rejection = _locate(relative, villages)
     result = rejection or read_submission(path, kode_desa_folder=kode_desa.replace(".", "") if kode_desa else None)
     file_format = result.details.get("format") or Path(relative).suffix.lstrip(".").lower() or "unknown"
 
@@ -142,7 +148,7 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
                     status, reject_code, reject_message, read_details, rows_read, rows_passed, rows_rejected,
                     dag_run_id)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-               ON CONFLICT (sha256) DO NOTHING
+               ON CONFLICT (sha256, period, folder_desa) DO NOTHING
                RETURNING file_id""",
             (
                 sha256, relative, path.name, period, kode_desa, folder, file_format, stat.st_size,
@@ -164,8 +170,9 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
     )  # fmt: skip
     if result.accepted:
         log.info(
-            "%s: file %s accepted, %d row(s) read = %d passed + %d rejected at intake",
+            "%s: file %s accepted, %d row(s) read = %d passed + %d rejected at intake (%d empty form row(s) skipped)",
             relative, file_id, outcome.rows_read, outcome.rows_passed, outcome.rows_rejected,
+            result.details.get("rows_skipped", 0),
         )  # fmt: skip
     else:
         log.warning("%s: file %s rejected (%s): %s", relative, file_id, result.reject_code, result.reject_message)
@@ -220,4 +227,21 @@ def summarise(outcomes: list[dict]) -> dict:
         totals[outcome["status"]] += 1
         for key in ("rows_read", "rows_passed", "rows_rejected"):
             totals[key] += outcome[key]
+    return totals
+
+
+def finish(outcomes: list[dict], conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
+    """End of an ingest run: resolve supersession, tell villages about rejected files, log totals."""
+    from verfak.feedback import write_feedback
+
+    totals = summarise(outcomes)
+    totals["superseded_changes"] = resolve_superseded(conn_id)
+    # A rejected file gets no validate-and-load run: its village is told now.
+    for period in sorted({o["period"] for o in outcomes if o["status"] == "rejected" and o["kode_desa"]}):
+        write_feedback(period, conn_id=conn_id)
+    log.info(
+        "ingest run: %(files)d file(s): %(accepted)d accepted, %(rejected)d rejected, %(duplicate)d already "
+        "known; rows read %(rows_read)d = passed %(rows_passed)d + rejected %(rows_rejected)d",
+        totals,
+    )
     return totals

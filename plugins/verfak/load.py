@@ -111,7 +111,7 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
             warnings = failures[failures["severity"] == "warning"].set_index(["file_id", "source_row"]).index
             row_keys = pd.MultiIndex.from_frame(typed[["file_id", "source_row"]])
             typed["has_error"] = row_keys.isin(errors)
-            typed["has_warning"] = row_keys.isin(warnings)
+            typed["has_warning"] = row_keys.isin(warnings) | (raw["intake_warning"] == "t").to_numpy()
 
             cur.execute("DELETE FROM staging.verifikasi WHERE period = %s", (period_start,))
             _copy_frame(cur, "staging.verifikasi", typed, list(STAGING_COLUMNS))

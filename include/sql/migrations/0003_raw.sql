@@ -1,7 +1,7 @@
 -- Every file that reached the landing zone, readable or not, registered once by its SHA-256.
 CREATE TABLE IF NOT EXISTS raw.submission_file (
     file_id         bigserial PRIMARY KEY,
-    sha256          text NOT NULL UNIQUE,
+    sha256          text NOT NULL,
     path            text NOT NULL,            -- relative to the landing folder
     file_name       text NOT NULL,
     period          text,                     -- YYYY-MM from the folder, NULL when the folder is not a period
@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS raw.submission_file (
     rows_rejected   integer NOT NULL DEFAULT 0,
     loaded_at       timestamptz,              -- when validate-and-load last took it; NULL = waiting
     dag_run_id      text,
+    -- registered once per content, period and village folder (a file dropped again is skipped)
+    UNIQUE NULLS NOT DISTINCT (sha256, period, folder_desa),
     CHECK (rows_read = rows_passed + rows_rejected),
     CHECK (status = 'accepted' OR reject_code IS NOT NULL)
 );
