@@ -13,7 +13,8 @@ start_one() {
   if [[ -s "$PIDS/$name.pid" ]] && kill -0 "$(cat "$PIDS/$name.pid")" 2>/dev/null; then
     echo "[airflow] $name already running (pid $(cat "$PIDS/$name.pid"))"; return
   fi
-  nohup "$@" >"$LOGS/airflow-$name.log" 2>&1 &
+  # its own session, so `make stop` can stop it with the workers it forks (by process group)
+  setsid nohup "$@" >"$LOGS/airflow-$name.log" 2>&1 < /dev/null &
   echo $! > "$PIDS/$name.pid"
   echo "[airflow] $name started (pid $!, log .local/logs/airflow-$name.log)"
 }

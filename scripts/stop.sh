@@ -6,7 +6,11 @@ for pidfile in "$ROOT"/.local/airflow/pids/*.pid; do
   [[ -e "$pidfile" ]] || continue
   pid=$(cat "$pidfile")
   if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" && echo "[stop] $(basename "$pidfile" .pid) (pid $pid) stopped"
+    # the service and the processes it started (same process group, see airflow_services.sh)
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null
+    echo "[stop] $(basename "$pidfile" .pid) (pid $pid) stopped"
   fi
   rm -f "$pidfile"
 done
