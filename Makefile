@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 WITH_ENV := scripts/with-env.sh
 
-.PHONY: help setup run test test-fast airflow stop bench clean-data
+.PHONY: help setup run test test-fast lint fixes airflow stop bench clean-data
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -19,6 +19,12 @@ test: setup ## run the whole test suite against the local PostgreSQL and Airflow
 
 test-fast: setup ## the tests without the Airflow end-to-end runs
 	@$(WITH_ENV) python -m pytest -m "not airflow" $(PYTEST_ARGS)
+
+lint: setup ## check the code (ruff: errors, bugbear, import order)
+	@$(WITH_ENV) ruff check plugins dags tests bench scripts
+
+fixes: setup ## fix what the linter can fix by itself
+	@$(WITH_ENV) ruff check --fix plugins dags tests bench scripts
 
 airflow: setup ## start the Airflow UI (http://localhost:8080), scheduler and DAG processor
 	@$(WITH_ENV) scripts/airflow_services.sh start

@@ -13,7 +13,15 @@ import psycopg2
 import pyarrow.parquet as pq
 import pytest
 
-from tests.helpers import EXPORT_DATE, SAMPLE_DEFECT_RULE, copy_landing, run_all, run_ingest, run_publish, run_validate_load
+from tests.helpers import (
+    EXPORT_DATE,
+    SAMPLE_DEFECT_RULE,
+    copy_landing,
+    run_all,
+    run_ingest,
+    run_publish,
+    run_validate_load,
+)
 from verfak.exports import verify_export
 from verfak.summary import table_counts
 
@@ -155,7 +163,8 @@ def test_corrected_resubmission_supersedes_and_replaces_the_period(warehouse, sa
                and b.file_name.endswith(".csv"))  # fmt: skip
     original = warehouse.landing / "2024-06" / bad.kode_desa / bad.file_name
     lines = original.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    import csv, io
+    import csv
+    import io
 
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     records = list(csv.reader(io.StringIO("".join(lines)), delimiter=delimiter))

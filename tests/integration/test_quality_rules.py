@@ -7,7 +7,6 @@ breaks exactly that rule (row 3). The whole period goes through ingest and valid
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 import pandas as pd
@@ -15,8 +14,8 @@ import psycopg2
 import pytest
 
 from tests.conftest import DATA_TABLES
-from tests.helpers import make_nik, run_all, run_ingest, run_validate_load, village_row, write_submission_csv
-from verfak.rules import RULES, RULES_BY_ID, VILLAGE_RULES_BY_ID
+from tests.helpers import run_all, run_ingest, run_validate_load, village_row, write_submission_csv
+from verfak.rules import RULES_BY_ID, VILLAGE_RULES_BY_ID
 
 PERIOD = "2024-06"
 BIRTH = dt.date(1980, 3, 14)
