@@ -183,3 +183,14 @@ def test_run_deadline_of_a_nightly_and_an_asset_triggered_run():
     nightly = dt.datetime(2024, 6, 30, 19, 0, tzinfo=dt.timezone.utc)  # 02:00 WIB
     assert dag_support.run_deadline({"dag": dag, "logical_date": nightly}) == dt.datetime(2024, 7, 1, 6, 0, tzinfo=WIB)
     assert dag_support.run_deadline({"dag": dag, "logical_date": None}) is None
+
+
+def test_no_deadline_when_switched_off_or_inside_dags_test(monkeypatch):
+    monkeypatch.setenv("VERFAK_PUBLISH_DEADLINE", "off")
+    assert dag_support.publish_deadline("02:00") is None
+    monkeypatch.delenv("VERFAK_PUBLISH_DEADLINE")
+    # Airflow 3.3.2's `airflow dags test` crashes on a DAG with a deadline (apache/airflow#73428)
+    monkeypatch.setattr("sys.argv", ["/opt/venv/bin/airflow", "dags", "test", "verfak_publish"])
+    assert dag_support.publish_deadline("02:00") is None
+    monkeypatch.setattr("sys.argv", ["/opt/venv/bin/airflow", "dag-processor"])
+    assert dag_support.publish_deadline("02:00").interval == dt.timedelta(hours=4)
