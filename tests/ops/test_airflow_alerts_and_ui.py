@@ -172,3 +172,49 @@ def test_api_server_serves_the_plugin_page_behind_its_login(api_server):
     plugin = next(p for p in json.loads(body)["plugins"] if p["name"] == "verfak_operations")
     assert {v["url_route"] for v in plugin["external_views"]} == {"verfak-operations", "verfak-report"}
     assert plugin["fastapi_apps"][0]["url_prefix"] == "/verfak"
+
+
+def test_a_missed_deadline_raises_an_alert_through_scheduler_and_triggerer(airflow_env, api_server, ops_run,
+                                                                            tmp_path):  # fmt: skip
+    """The real path: the scheduler creates the run's Deadline and marks it missed, the triggerer
+    imports verfak.alerts from the plugins folder and runs the callback."""
+    base, _ = api_server
+    env = {**airflow_env, "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+           "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base}/execution/",
+           "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False"}  # fmt: skip
+    services = {}
+    try:
+        for name in ("dag-processor", "scheduler", "triggerer"):
+            log_file = (tmp_path / f"{name}.log").open("w")
+            services[name] = subprocess.Popen([AIRFLOW, name], env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                                              start_new_session=True)  # fmt: skip
+        trigger = None
+        for _ in range(60):  # until the dag-processor has written the DAG
+            trigger = subprocess.run([AIRFLOW, "dags", "trigger", "verfak_test_deadline"], env=env,
+                                     capture_output=True, text=True)  # fmt: skip
+            if trigger.returncode == 0:
+                break
+            time.sleep(3)
+        assert trigger is not None and trigger.returncode == 0, trigger.stdout + trigger.stderr
+        rows = []
+        for _ in range(90):
+            rows = query(ops_run["uri"], """SELECT kind, run_id, deadline_at, message, channels FROM ops.alert
+                                             WHERE dag_id = 'verfak_test_deadline'""")
+            if rows:
+                break
+            time.sleep(2)
+        logs = {name: (tmp_path / f"{name}.log").read_text()[-3000:] for name in services}
+        assert rows, f"no deadline alert; logs:\n{logs}"
+        ((kind, run_id, deadline_at, message, channels),) = rows
+        assert kind == "deadline_missed" and run_id.startswith("manual__") and deadline_at is not None
+        assert message.startswith("the run had not finished by ") and "(state: " in message
+        assert channels == ["log"]
+    finally:
+        for server in services.values():
+            os.killpg(server.pid, signal.SIGTERM)
+        for server in services.values():
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
