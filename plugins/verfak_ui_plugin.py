@@ -21,10 +21,9 @@ imports (the warehouse queries, Jinja, Airflow's security and ORM) happen inside
 
 from __future__ import annotations
 
+from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-
-from airflow.plugins_manager import AirflowPlugin
 
 URL_PREFIX = "/verfak"
 VERFAK_DAGS = ("verfak_ingest", "verfak_validate_load", "verfak_publish")
@@ -61,10 +60,9 @@ def operations_view(period: str | None = None) -> dict:
 def recent_dag_runs(per_dag: int = 5) -> list[dict] | None:
     """The latest runs of the three DAGs from Airflow's metadata DB (None when it can't be read)."""
     try:
-        from sqlalchemy import select
-
         from airflow.models.dagrun import DagRun
         from airflow.utils.session import create_session
+        from sqlalchemy import select
 
         runs = []
         with create_session() as session:

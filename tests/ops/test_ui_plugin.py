@@ -12,11 +12,10 @@ import subprocess
 import sys
 
 import pytest
+import verfak_ui_plugin  # plugins/ is on sys.path, as in Airflow
 from fastapi.testclient import TestClient
 
 from tests.ops.conftest import EXPORT_DATE, ROOT, SCENARIO
-
-import verfak_ui_plugin  # noqa: E402  (plugins/ is on sys.path, as in Airflow)
 
 
 @pytest.fixture(scope="module")
