@@ -161,3 +161,17 @@ def test_report_links_reach_data_docs_and_exports(ops_run, written):
     assert docs and all((Path(written["latest"]).parent / h).resolve().is_file() for h in docs)
     exports = [h for h in hrefs if h.startswith("file://") and "/exports/" in h]
     assert len(exports) >= 3
+
+
+def test_report_of_an_empty_warehouse_renders(tmp_path):
+    """The first night, before any village has submitted: no period, no marts, no exports."""
+    info = {"period": None, "cutoff_day": 17, "by_period": [], "regency": None, "kecamatan": [], "villages": [],
+            "numbers": {}, "rules": [], "rejected_files": [], "trend": [],
+            "verified": {"layak": None, "previous_period": None, "previous_layak": None, "change": None},
+            "exports": [], "alerts": [], "alerts_since": dt.datetime(2024, 7, 1, tzinfo=WIB), "last_report": None,
+            "generated_at": dt.datetime(2024, 7, 1, tzinfo=WIB)}  # fmt: skip
+    run = {"run_date": EXPORT_DATE, "dag_run_id": None, "finished_at": dt.datetime(2024, 7, 1, 2, 5, tzinfo=WIB),
+           "deadline_at": None, "on_time": None}  # fmt: skip
+    html = report.render(info, tmp_path, "../", run, {"trend": None, "completeness": None}, None)
+    assert "Period <strong>none yet</strong>" in html and "No export yet." in html
+    assert "This run had no deadline" in html and "<script src=" not in html
