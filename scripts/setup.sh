@@ -154,4 +154,6 @@ if [[ "$(cat "$AIRFLOW_HOME/.migrated" 2>/dev/null)" != "$PGPORT-3.3.2" ]] || ! 
   echo "$PGPORT-3.3.2" > "$AIRFLOW_HOME/.migrated"
 fi
 "$VENV/bin/python" -m verfak migrate
+# Headless Chromium for the nightly report's browser test (installed as root when missing).
+"$ROOT/scripts/ensure_chromium.sh" >/dev/null || say "no Chromium: the report's browser test will fail until it is installed"
 say "ready: PostgreSQL on 127.0.0.1:$PGPORT, Airflow home .local/airflow, environment in .local/env"

@@ -107,6 +107,8 @@ def print_summary(before: Path | None = None, conn_id: str = db.WAREHOUSE_CONN_I
     docs = next((g["data_docs"] for g in info["gate"].values() if g["data_docs"]), None)
     lines.append(f"Village feedback: {info['feedback_dir']}/<YYYY-MM>/<kode_desa>.csv")
     lines.append(f"Data quality report (Great Expectations Data Docs): {docs or 'not built yet'}")
+    nightly = config.report_dir() / "latest" / "index.html"
+    lines.append(f"Nightly run report: {nightly if nightly.exists() else 'not built yet'}")
     if before is not None and before.exists():
         old = json.loads(before.read_text())
         new = table_counts(conn_id)

@@ -78,7 +78,7 @@ def test_three_dags_from_landing_zone_to_exports_and_rerun_is_a_no_op(airflow_en
 
     assert warehouse.scalar("SELECT count(*) FROM raw.submission_file WHERE status = 'accepted'") == 374
     rejected = warehouse.query("SELECT path, reject_code FROM raw.submission_file WHERE status = 'rejected'")
-    assert rejected == [("2024-06/32.16.01.2001/scan_formulir.xlsx", "excel_tidak_terbaca")]
+    assert rejected == [("2024-06/32.16.01.2001/scan_formulir.xlsx", "file_pdf")]
     assert broken.exists()
     layak = dict(warehouse.query("SELECT periode, sum(layak) FROM mart.verified_count GROUP BY 1"))
     assert layak == {"2024-05": 1144, "2024-06": 1121}
@@ -104,7 +104,7 @@ def test_three_dags_from_landing_zone_to_exports_and_rerun_is_a_no_op(airflow_en
     # The village with the broken file is told, in its feedback for the period.
     feedback = pd.read_csv(data / "exports" / "feedback" / "2024-06" / "32.16.01.2001.csv", sep=";", dtype="str",
                            encoding="utf-8-sig")  # fmt: skip
-    assert "excel_tidak_terbaca" in set(feedback["kode_aturan"])
+    assert "file_pdf" in set(feedback["kode_aturan"])
 
     before = warehouse.table_counts()
     for dag_id in ("verfak_ingest", "verfak_validate_load", "verfak_publish"):
