@@ -7,7 +7,7 @@ from pathlib import Path
 
 from verfak import config, db
 
-SCHEMAS = ("ref", "raw", "staging", "quality", "core", "mart", "publish")
+SCHEMAS = ("ref", "raw", "staging", "quality", "core", "mart", "publish", "ops")
 
 
 def table_counts(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict[str, int]:
