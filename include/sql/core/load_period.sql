@@ -11,6 +11,7 @@ SELECT nik FROM staging.verifikasi WHERE period = %(period)s AND NOT has_error
 UNION
 SELECT nik FROM core.verifikasi WHERE period = %(period)s;
 ALTER TABLE affected_nik ADD PRIMARY KEY (nik);
+ANALYZE affected_nik;
 
 DELETE FROM core.verifikasi WHERE period = %(period)s;
 
@@ -49,6 +50,11 @@ SELECT nik, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat
        lead(period) OVER (PARTITION BY nik ORDER BY period) AS valid_to,
        attributes_hash
   FROM firsts;
+
+-- Temp tables have no statistics until analysed: without them the planner picks nested loops
+-- that are quadratic in a large period.
+CREATE INDEX ON desired_version (nik, valid_from);
+ANALYZE desired_version;
 
 UPDATE core.person_version v
    SET nama = d.nama, jenis_kelamin = d.jenis_kelamin, tanggal_lahir = d.tanggal_lahir, no_kk = d.no_kk,
