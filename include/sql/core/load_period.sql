@@ -94,12 +94,16 @@ END $$;
 -- Households: the village of the latest period a household was seen in.
 DELETE FROM core.household h
  WHERE NOT EXISTS (SELECT 1 FROM core.verifikasi f WHERE f.no_kk = h.no_kk);
+WITH touched AS (  -- households of the people this load touches, and those the period had before
+    SELECT no_kk FROM core.verifikasi WHERE nik IN (SELECT nik FROM affected_nik)
+    UNION
+    SELECT no_kk FROM core.household WHERE first_period = %(period)s OR last_period = %(period)s
+)
 INSERT INTO core.household (no_kk, kode_desa, first_period, last_period)
-SELECT no_kk, (array_agg(kode_desa ORDER BY period DESC, kode_desa))[1], min(period), max(period)
-  FROM core.verifikasi
- WHERE no_kk IN (SELECT no_kk FROM core.verifikasi WHERE nik IN (SELECT nik FROM affected_nik))
-    OR no_kk IN (SELECT no_kk FROM core.household h WHERE h.first_period = %(period)s OR h.last_period = %(period)s)
- GROUP BY no_kk
+SELECT f.no_kk, (array_agg(f.kode_desa ORDER BY f.period DESC, f.kode_desa))[1], min(f.period), max(f.period)
+  FROM core.verifikasi f
+  JOIN touched t USING (no_kk)
+ GROUP BY f.no_kk
 ON CONFLICT (no_kk) DO UPDATE
    SET kode_desa = EXCLUDED.kode_desa, first_period = EXCLUDED.first_period, last_period = EXCLUDED.last_period
  WHERE (core.household.kode_desa, core.household.first_period, core.household.last_period)
