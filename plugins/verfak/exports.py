@@ -45,25 +45,40 @@ def _write_parquet(frame: pd.DataFrame, types: dict[str, str], path: Path) -> No
 
 
 def _write_xlsx(frame: pd.DataFrame, types: dict[str, str], path: Path, title: str) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """XLSX an agency opens without harm: IDs as text cells, dates as dates, a frozen header row.
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(list(frame.columns))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    formats = {"text": "@", "date": "DD/MM/YYYY", "integer": "0"}
-    for record in frame.itertuples(index=False):
-        sheet.append([None if pd.isna(v) else v for v in record])
-    for index, column in enumerate(frame.columns, start=1):
-        number_format = formats[types[column]]
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-            cell.number_format = number_format
-    sheet.freeze_panes = "A2"
-    workbook.properties.creator = "verfak"
-    workbook.save(path)
+    XlsxWriter in constant-memory mode streams row by row (openpyxl kept the whole sheet in memory:
+    9 GiB and 8 minutes for a million rows in the benchmark).
+    """
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+         "strings_to_urls": False},
+    )  # fmt: skip
+    workbook.set_properties({"author": "verfak", "created": dt.datetime(2000, 1, 1)})
+    sheet = workbook.add_worksheet(title[:31])
+    sheet.freeze_panes(1, 0)
+    header = workbook.add_format({"bold": True})
+    formats = {
+        "text": workbook.add_format({"num_format": "@"}),
+        "date": workbook.add_format({"num_format": "DD/MM/YYYY"}),
+        "integer": workbook.add_format({"num_format": "0"}),
+    }
+    kinds = [types[c] for c in frame.columns]
+    sheet.write_row(0, 0, list(frame.columns), header)
+    for row, record in enumerate(frame.itertuples(index=False, name=None), start=1):
+        for col, (value, kind) in enumerate(zip(record, kinds)):
+            if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+                continue
+            if kind == "text":
+                sheet.write_string(row, col, str(value), formats["text"])
+            elif kind == "date":
+                sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), formats["date"])
+            else:
+                sheet.write_number(row, col, int(value), formats["integer"])
+    workbook.close()
 
 
 def write_export(
