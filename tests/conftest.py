@@ -8,6 +8,7 @@ it at the end, so tests never touch the warehouse that ``make run`` fills.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -68,17 +69,35 @@ DATA_TABLES = (
 )  # fmt: skip
 
 
+FOLDERS = (("VERFAK_LANDING_DIR", "landing"), ("VERFAK_EXPORT_DIR", "exports"), ("VERFAK_REPORT_DIR", "reports"))
+
+
+def truncate(uri: str, tables=DATA_TABLES) -> None:
+    """Empty the warehouse's data tables (reference data stays)."""
+    with psycopg2.connect(uri) as conn, conn.cursor() as cur:
+        cur.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    conn.close()
+
+
+@contextmanager
+def isolated_run(warehouse_uri: str, root: Path, tables=DATA_TABLES):
+    """An empty warehouse and fresh landing/export/report folders under ``root``, for runs that a
+    whole module or package shares; yields the MonkeyPatch that points the environment at them."""
+    with pytest.MonkeyPatch.context() as mp:
+        for variable, name in FOLDERS:
+            (root / name).mkdir(exist_ok=True)
+            mp.setenv(variable, str(root / name))
+        truncate(warehouse_uri, tables)
+        yield mp
+
+
 @pytest.fixture
 def warehouse(warehouse_uri, tmp_path, monkeypatch):
     """An empty warehouse (reference data kept) and empty landing/export/report folders."""
-    with psycopg2.connect(warehouse_uri) as conn, conn.cursor() as cur:
-        cur.execute(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
-    conn.close()
-    for name in ("landing", "exports", "reports"):
+    truncate(warehouse_uri)
+    for variable, name in FOLDERS:
         (tmp_path / name).mkdir()
-    monkeypatch.setenv("VERFAK_LANDING_DIR", str(tmp_path / "landing"))
-    monkeypatch.setenv("VERFAK_EXPORT_DIR", str(tmp_path / "exports"))
-    monkeypatch.setenv("VERFAK_REPORT_DIR", str(tmp_path / "reports"))
+        monkeypatch.setenv(variable, str(tmp_path / name))
     return Warehouse(warehouse_uri, tmp_path)
 
 

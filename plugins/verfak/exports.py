@@ -11,7 +11,6 @@ folder against its manifest (``python -m verfak verify-export <folder>``).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -21,17 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from verfak.files import sha256_file
+
 log = logging.getLogger(__name__)
 
 FILES = ("referrals.csv", "referrals.parquet", "referrals.xlsx")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_parquet(frame: pd.DataFrame, types: dict[str, str], path: Path) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
 import logging
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from verfak import db
 from verfak.columns import COLUMNS
+from verfak.files import sha256_file
 from verfak.intake import ReadResult, normalise_kode_desa, read_submission
 
 log = logging.getLogger(__name__)
@@ -83,14 +83,6 @@ def _mtime(seconds: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(round(seconds, 6), tz=dt.timezone.utc)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _locate(relative: str, villages: dict[str, str]) -> tuple[str | None, str | None, str | None, ReadResult | None]:
     """Period, village (dotted code) and folder name from the path, or a rejection."""
     parts = Path(relative).parts
@@ -120,7 +112,7 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
     """Register one landing-zone file and keep its rows. Idempotent by SHA-256, period and village folder."""
     path = landing / relative
     stat = path.stat()
-    sha256 = _sha256(path)
+    sha256 = sha256_file(path)
     with db.transaction(conn_id) as cur:
         cur.execute("SELECT kode_desa_plain, kode_desa FROM ref.desa")
         villages = dict(cur.fetchall())

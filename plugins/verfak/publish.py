@@ -17,7 +17,8 @@ from psycopg2 import sql
 
 from verfak import config, db
 from verfak.agency import sync_agencies
-from verfak.exports import remove_old_exports, sha256_file, write_export
+from verfak.exports import remove_old_exports, write_export
+from verfak.files import sha256_file
 from verfak.programs import Program, load_programs, referral_query
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ import psycopg2
 import pyarrow.parquet as pq
 import pytest
 
+from tests.conftest import isolated_run
 from tests.helpers import (
     EXPORT_DATE,
     SAMPLE_DEFECT_RULE,
@@ -30,16 +31,7 @@ from verfak.summary import table_counts
 def sample_run(warehouse_uri, sample_landing, tmp_path_factory):
     landing_src, summary = sample_landing
     root = tmp_path_factory.mktemp("run")
-    with pytest.MonkeyPatch.context() as mp:
-        for variable, name in (("VERFAK_LANDING_DIR", "landing"), ("VERFAK_EXPORT_DIR", "exports"),
-                               ("VERFAK_REPORT_DIR", "reports")):  # fmt: skip
-            (root / name).mkdir()
-            mp.setenv(variable, str(root / name))
-        with psycopg2.connect(warehouse_uri) as conn, conn.cursor() as cur:
-            from tests.conftest import DATA_TABLES
-
-            cur.execute(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
-        conn.close()
+    with isolated_run(warehouse_uri, root):
         copy_landing(landing_src, root / "landing")
         ingested, loaded, published = run_all(root / "landing")
         counts_after_first = table_counts()

@@ -13,7 +13,7 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from tests.conftest import DATA_TABLES
+from tests.conftest import isolated_run
 from tests.helpers import run_all, run_ingest, run_validate_load, village_row, write_submission_csv
 from verfak.rules import RULES_BY_ID, VILLAGE_RULES_BY_ID
 
@@ -75,14 +75,7 @@ def villages(warehouse_uri):
 @pytest.fixture(scope="module")
 def rules_run(warehouse_uri, villages, tmp_path_factory):
     root = tmp_path_factory.mktemp("rules")
-    with pytest.MonkeyPatch.context() as mp:
-        for variable, name in (("VERFAK_LANDING_DIR", "landing"), ("VERFAK_EXPORT_DIR", "exports"),
-                               ("VERFAK_REPORT_DIR", "reports")):  # fmt: skip
-            (root / name).mkdir()
-            mp.setenv(variable, str(root / name))
-        with psycopg2.connect(warehouse_uri) as conn, conn.cursor() as cur:
-            cur.execute(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
-        conn.close()
+    with isolated_run(warehouse_uri, root):
         # Villages of kecamatan 01..: one per rule; the cross-village partner is the last one.
         assigned = {rule: villages[i] for i, rule in enumerate(sorted(CASES))}
         partner = villages[-1]

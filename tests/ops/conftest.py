@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from tests.conftest import isolated_run, truncate
 from tests.helpers import copy_landing, run_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,12 +117,6 @@ def expected_completeness(period: str) -> dict[str, dict[str, int]]:
     return {k: dict(v) for k, v in result.items()}
 
 
-def truncate(uri: str, tables) -> None:
-    with psycopg2.connect(uri) as conn, conn.cursor() as cur:
-        cur.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-    conn.close()
-
-
 @pytest.fixture(scope="package")
 def ops_run(warehouse_uri, sample_landing, tmp_path_factory):
     """The scenario's pipeline run; the environment points at its folders while the package runs."""
@@ -129,13 +124,8 @@ def ops_run(warehouse_uri, sample_landing, tmp_path_factory):
 
     landing_src, summary = sample_landing
     root = tmp_path_factory.mktemp("ops")
-    with pytest.MonkeyPatch.context() as mp:
-        for name, variable in (("landing", "VERFAK_LANDING_DIR"), ("exports", "VERFAK_EXPORT_DIR"),
-                               ("reports", "VERFAK_REPORT_DIR")):  # fmt: skip
-            (root / name).mkdir()
-            mp.setenv(variable, str(root / name))
+    with isolated_run(warehouse_uri, root, DATA_TABLES + OPS_TABLES) as mp:
         mp.delenv("VERFAK_CUTOFF_DAY", raising=False)
-        truncate(warehouse_uri, DATA_TABLES + OPS_TABLES)
         copy_landing(landing_src, root / "landing")
         done = apply_scenario(root / "landing")
         ingested, loaded, published = run_all(root / "landing", EXPORT_DATE)
