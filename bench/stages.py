@@ -1,0 +1,386 @@
+"""One benchmark stage in a process of its own: ``python -m bench.stages <stage> <result.json>``.
+
+Run by ``bench.run`` (a fresh interpreter per stage, so each stage's peak memory is its own and
+nothing is imported or cached by an earlier stage, like an Airflow task). The stage calls the same
+package functions as the DAG tasks, in the same order (see ``tests/helpers.py``); the mapped tasks
+(one per file in ingest, one per program in publish) run in a pool of ``--workers`` processes,
+like Airflow's LocalExecutor running mapped task instances side by side. Timings of the main steps
+inside a stage are taken by wrapping the package's functions here (the package is not changed).
+
+The stage's result (times, counts, rusage) is written as JSON to the given path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import json
+import os
+import resource
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+EXPORT_DATE = dt.date(2024, 7, 1)
+TIMINGS: dict[str, float] = defaultdict(float)
+CALLS: dict[str, int] = defaultdict(int)
+
+
+def _timed(owner, name: str, key: str | None = None, by_first_arg: bool = False) -> None:
+    """Replace ``owner.name`` by a wrapper adding its wall time to ``TIMINGS[key]``.
+
+    The package's internals change: a function that is no longer there is simply not timed.
+    """
+    original = getattr(owner, name, None)
+    if not callable(original):
+        print(f"bench: {getattr(owner, '__name__', owner)}.{name} not found: step not timed", file=sys.stderr)
+        return
+    key = key or name
+
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        label = f"{key}:{args[1] if name == 'run_sql_file' else args[0]}" if by_first_arg else key
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            TIMINGS[label] += time.perf_counter() - start
+            CALLS[label] += 1
+
+    setattr(owner, name, wrapper)
+
+
+def _taken() -> dict[str, float]:
+    taken = {k: round(v, 4) for k, v in TIMINGS.items()}
+    TIMINGS.clear()
+    return taken
+
+
+def _mib(kib: int) -> float:
+    return round(kib / 1024, 1)
+
+
+# --------------------------------------------------------------------------------------- ingest
+
+
+def _ingest_one(relative: str) -> tuple[dict, dict]:
+    from verfak import config, ingest
+
+    outcome = ingest.ingest_file(relative, config.landing_dir(), dag_run_id="bench").as_dict()
+    return outcome, _taken()
+
+
+def stage_ingest(workers: int) -> dict:
+    import multiprocessing
+
+    from verfak import config, db, ingest
+
+    _timed(ingest, "sha256_file" if hasattr(ingest, "sha256_file") else "_sha256", "sha256")
+    _timed(ingest, "read_submission", "read_submission (intake.py)")
+    _timed(ingest, "_copy_rows", "copy_rows: CSV buffer + COPY raw rows")
+    _timed(db, "copy_rows", "  of which COPY")
+
+    start = time.perf_counter()
+    files = ingest.discover(config.landing_dir())
+    discovered = time.perf_counter()
+    if workers > 1:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_ingest_one, files, chunksize=1)
+    else:
+        results = [_ingest_one(f) for f in files]
+    mapped = time.perf_counter()
+    changed = ingest.resolve_superseded()
+    end = time.perf_counter()
+
+    outcomes = [o for o, _ in results]
+    worker_seconds: dict[str, float] = defaultdict(float)
+    per_file = []
+    for _, taken in results:
+        for key, seconds in taken.items():
+            worker_seconds[key] += seconds
+        per_file.append(sum(v for k, v in taken.items() if not k.startswith(" ")))
+    totals = ingest.summarise(outcomes)
+    return {
+        "seconds": end - start,
+        "rows": totals["rows_read"],
+        "steps": {"discover": discovered - start, "ingest_file (mapped, wall)": mapped - discovered,
+                  "resolve_superseded": end - mapped},  # fmt: skip
+        "worker_seconds": {k: round(v, 3) for k, v in sorted(worker_seconds.items())},
+        "workers": workers,
+        "result": {**totals, "superseded_changed": changed, "slowest_file_seconds": round(max(per_file, default=0), 3)},
+    }
+
+
+# -------------------------------------------------------------------------------- validate_load
+
+
+def stage_validate_load(workers: int) -> dict:
+    from verfak import db, load, quality
+
+    _timed(load, "_read_raw", "read raw rows (COPY TO + read_csv)")
+    _timed(load, "type_rows", "type_rows (staging.py)")
+    _timed(load, "run_gate", "run_gate (Great Expectations)")
+    _timed(quality, "_context", "  of which GX context setup")
+    _timed(load, "_copy_frame", "copy frames (staging + gate failures)")
+    _timed(db, "run_sql_file", "sql", by_first_arg=True)
+    _timed(load, "write_feedback", "write_feedback")
+
+    start = time.perf_counter()
+    import great_expectations  # noqa: F401  (imported by the gate on first use: counted in the stage)
+
+    imported = time.perf_counter()
+    periods = load.pending_periods()
+    outcomes = [load.validate_and_load_period(p, dag_run_id="bench").as_dict() for p in periods]
+    end = time.perf_counter()
+    steps = {"import great_expectations": imported - start, **_taken()}
+    return {
+        "seconds": end - start,
+        "rows": sum(o["rows_validated"] for o in outcomes),
+        "steps": steps,
+        "result": {"periods": outcomes},
+    }
+
+
+# -------------------------------------------------------------------------------------- publish
+
+
+def _publish_one(name: str) -> tuple[dict, dict]:
+    from verfak import publish
+
+    result = publish.publish_program(name, EXPORT_DATE, dag_run_id="bench")
+    return result, _taken()
+
+
+def stage_publish(workers: int) -> dict:
+    import multiprocessing
+
+    from verfak import db, exports, publish
+    from verfak.programs import load_programs
+
+    _timed(publish, "refresh_marts", "refresh_marts")
+    _timed(db, "copy_query_to_csv", "select referrals (COPY TO)")
+    _timed(exports, "_write_xlsx", "write referrals.xlsx")
+    _timed(exports, "_write_parquet", "write referrals.parquet")
+    _timed(publish, "write_export", "write_export (csv+parquet+xlsx+manifest)")
+
+    start = time.perf_counter()
+    publish.refresh_marts()
+    refreshed = time.perf_counter()
+    steps = _taken()  # before the pool forks: its processes inherit TIMINGS
+    with db.transaction() as cur:
+        cur.execute("SELECT count(*) FROM core.verifikasi WHERE period = (SELECT max(period) FROM core.verifikasi)")
+        rows_in = cur.fetchone()[0]
+    names = sorted(load_programs())
+    if workers > 1:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_publish_one, names, chunksize=1)
+    else:
+        results = [_publish_one(n) for n in names]
+    end = time.perf_counter()
+    steps.update(_taken())
+    worker_seconds: dict[str, float] = defaultdict(float)
+    for _, taken in results:
+        for key, seconds in taken.items():
+            worker_seconds[key] += seconds
+    return {
+        "seconds": end - start,
+        "rows": rows_in,
+        "steps": {**steps, "publish_program (mapped, wall)": end - refreshed},
+        "worker_seconds": {k: round(v, 3) for k, v in sorted(worker_seconds.items())},
+        "workers": workers,
+        "result": {"programs": {r["program"]: r.get("rows") for r, _ in results},
+                   "rows_exported": sum(r.get("rows") or 0 for r, _ in results)},  # fmt: skip
+    }
+
+
+# ------------------------------------------------------------------------------------- baseline
+
+
+BASELINE_TABLE = "public.bench_copy_baseline"
+
+
+def stage_baseline(workers: int, csv_path: Path, repeats: int) -> dict:
+    """COPY of the same rows, as one CSV, into an UNLOGGED all-text table: the limit."""
+    import psycopg2
+
+    from verfak import db
+    from verfak.columns import COLUMNS
+
+    columns = ", ".join(f"{c} text" for c in COLUMNS)
+    runs = []
+    conn = psycopg2.connect(db.warehouse_dsn(), application_name="verfak-bench")
+    try:
+        for _ in range(repeats):
+            with conn.cursor() as cur:
+                cur.execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
+                cur.execute(f"CREATE UNLOGGED TABLE {BASELINE_TABLE} ({columns})")
+            conn.commit()
+            start = time.perf_counter()
+            with conn.cursor() as cur, open(csv_path, "rb") as fh:
+                cur.copy_expert(f"COPY {BASELINE_TABLE} FROM STDIN WITH (FORMAT csv, HEADER true)", fh, size=1 << 20)
+                rows = cur.rowcount
+            conn.commit()
+            runs.append(time.perf_counter() - start)
+        copy_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        with conn.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
+        conn.commit()
+    finally:
+        conn.close()
+
+    import pandas as pd
+
+    start = time.perf_counter()
+    frame = pd.read_csv(csv_path, dtype="str", keep_default_na=False)
+    read_csv = time.perf_counter() - start
+    del frame
+    start = time.perf_counter()
+    frame = pd.read_csv(csv_path, dtype="str", keep_default_na=False, engine="pyarrow")
+    read_csv_pyarrow = time.perf_counter() - start
+    del frame
+    return {
+        "seconds": min(runs),
+        "rows": rows,
+        "copy_runs": [round(r, 3) for r in runs],
+        "csv_bytes": csv_path.stat().st_size,
+        "copy_peak_rss_mib": _mib(copy_peak),  # the process's peak below includes pandas' read_csv
+        "pandas_read_csv_seconds": round(read_csv, 3),
+        "pandas_read_csv_pyarrow_seconds": round(read_csv_pyarrow, 3),
+    }
+
+
+# ------------------------------------------------------------------------------------- generate
+
+
+def stage_generate(workers: int, rows: int, periods: int, bad_share: float, seed: int, csv_path: Path) -> dict:
+    from verfak import config
+    from verfak.bench_data import BenchPlan, generate_bench_landing
+
+    start = time.perf_counter()
+    summary = generate_bench_landing(config.landing_dir(), BenchPlan(rows, periods, bad_share=bad_share, seed=seed),
+                                     baseline_csv=csv_path, workers=workers)  # fmt: skip
+    return {"seconds": time.perf_counter() - start, "rows": summary.rows, "result": summary.as_dict()}
+
+
+# ------------------------------------------------------------------------------------ dag parse
+
+
+_PARSE_PROBE = """
+import json, os, sys, tempfile, time
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+import importlib
+from airflow.dag_processing.dagbag import DagBag
+from airflow.utils.file import iter_airflow_imports
+path, preload_taskflow = sys.argv[1], sys.argv[2] == "1"
+with tempfile.TemporaryDirectory() as empty:
+    DagBag(dag_folder=empty)  # the DagBag machinery itself is loaded in the dag-processor
+for module in iter_airflow_imports(path):  # what the dag-processor pre-imports before forking a parser
+    importlib.import_module(module)
+taskflow = 0.0
+if preload_taskflow:
+    start = time.perf_counter()
+    from airflow.sdk import dag, task  # Airflow's lazily loaded TaskFlow decorators
+    taskflow = time.perf_counter() - start
+start = time.perf_counter()
+bag = DagBag(dag_folder=path)
+seconds = time.perf_counter() - start
+start = time.perf_counter()
+DagBag(dag_folder=path)
+warm = time.perf_counter() - start
+heavy = [m for m in ("pandas", "great_expectations", "pyarrow", "openpyxl", "python_calamine") if m in sys.modules]
+print(json.dumps({"seconds": seconds, "taskflow": taskflow, "warm": warm, "dags": sorted(bag.dag_ids),
+                  "import_errors": sorted(bag.import_errors), "heavy": heavy}))
+"""
+
+
+def stage_dag_parse(workers: int, dag_folder: Path, repeats: int = 3) -> dict:
+    """Each DAG file parsed by Airflow's DagBag in a fresh process, as a dag-processor child parses it.
+
+    The process first loads what the dag-processor has loaded before it forks a parser: the DagBag
+    machinery and the ``airflow.*`` modules the file imports (Airflow's ``parsing_pre_import_modules``).
+    ``seconds`` (best of ``repeats``) is then the parse. It includes Airflow's lazy import of the
+    TaskFlow decorators (``from airflow.sdk import dag, task``), which every TaskFlow DAG file pays;
+    ``own_seconds`` is the parse with those already loaded (the DAG file and ``verfak.dag_support``),
+    ``taskflow_seconds`` the decorators' import alone, ``warm_seconds`` a second parse in the same process.
+    """
+    import subprocess
+
+    def probe(path: Path, preload: bool) -> dict:
+        out = subprocess.run([sys.executable, "-c", _PARSE_PROBE, str(path), "1" if preload else "0"],
+                             capture_output=True, text=True, check=True, env=os.environ)  # fmt: skip
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    files = {}
+    heavy: set[str] = set()
+    for path in sorted(dag_folder.glob("*.py")):
+        plain = [probe(path, False) for _ in range(repeats)]
+        preloaded = [probe(path, True) for _ in range(repeats)]
+        best = min(plain, key=lambda r: r["seconds"])
+        own = min(preloaded, key=lambda r: r["seconds"])
+        heavy.update(best["heavy"])
+        files[path.name] = {
+            "seconds": round(best["seconds"], 4),
+            "runs": [round(r["seconds"], 4) for r in plain],
+            "own_seconds": round(own["seconds"], 4),
+            "taskflow_seconds": round(min(r["taskflow"] for r in preloaded), 4),
+            "warm_seconds": round(best["warm"], 4),
+            "dags": best["dags"],
+            "import_errors": best["import_errors"],
+        }
+    seconds = max((f["seconds"] for f in files.values()), default=0.0)
+    return {"seconds": seconds, "rows": 0, "files": files, "heavy_modules_imported": sorted(heavy)}
+
+
+STAGES = {
+    "generate": stage_generate,
+    "baseline": stage_baseline,
+    "ingest": stage_ingest,
+    "validate_load": stage_validate_load,
+    "publish": stage_publish,
+    "dag_parse": stage_dag_parse,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("stage", choices=sorted(STAGES))
+    parser.add_argument("result", type=Path)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rows", type=int)
+    parser.add_argument("--periods", type=int, default=1)
+    parser.add_argument("--bad-share", type=float, default=0.01)
+    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--csv", type=Path)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dag-folder", type=Path)
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the stage's main process here")
+    args = parser.parse_args(argv)
+
+    kwargs = {"workers": args.workers}
+    if args.stage == "generate":
+        kwargs.update(rows=args.rows, periods=args.periods, bad_share=args.bad_share, seed=args.seed, csv_path=args.csv)
+    elif args.stage == "baseline":
+        kwargs.update(csv_path=args.csv, repeats=args.repeats)
+    elif args.stage == "dag_parse":
+        kwargs.update(dag_folder=args.dag_folder, repeats=args.repeats)
+
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        result = profiler.runcall(STAGES[args.stage], **kwargs)
+        profiler.dump_stats(args.profile)
+    else:
+        result = STAGES[args.stage](**kwargs)
+    result = {k: v for k, v in result.items() if not k.startswith("_")}
+    result["seconds"] = round(result["seconds"], 4)
+    result["steps"] = {k: round(v, 4) for k, v in result.get("steps", {}).items()}
+    result["peak_rss_mib"] = _mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    result["peak_rss_children_mib"] = _mib(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    args.result.write_text(json.dumps(result, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

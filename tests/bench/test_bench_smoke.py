@@ -1,0 +1,69 @@
+"""The benchmark of issue #7, small: it runs end to end and its JSON adds up.
+
+A few thousand rows through the same code as ``make bench`` (generator, COPY baseline, the three
+stages in their own processes, DAG parse probe, report), against the session's test warehouse
+instead of a ``verfak_bench`` database. No timing assertions: the figures are the benchmark's
+business; this keeps it from rotting.
+"""
+
+from __future__ import annotations
+
+import json
+
+from bench.run import CYCLE, format_report, run
+
+ROWS = 3000
+
+
+def test_bench_runs_end_to_end_and_every_row_is_accounted_for(warehouse, tmp_path):
+    lines: list[str] = []
+    report = run(
+        ["--rows", str(ROWS), "--second-size", "0", "--database-uri", warehouse.uri, "--copy-repeats", "1",
+         "--dag-parse-repeats", "1", "--work-dir", str(tmp_path / "work"), "--results-dir", str(tmp_path / "results")],
+        log=lines.append,
+    )  # fmt: skip
+
+    saved = json.loads((tmp_path / "results" / "latest.json").read_text())
+    assert saved["sizes"][0]["rows"] == ROWS
+    assert [p.name for p in (tmp_path / "results").glob("*.json") if p.name != "latest.json"]
+    (size,) = saved["sizes"]
+
+    generated = size["generate"]["result"]
+    assert generated["rows"] == ROWS and generated["files"] > 150
+    assert set(generated["rows_by_format"]) == {"csv_comma", "csv_semicolon", "xlsx", "xlsx_title_block"}
+    bad = sum(generated["expected_quarantined_by_period"].values())
+    assert bad == ROWS // 100
+    assert set(generated["defects_by_kind"]) == {
+        "alasan_kosong", "baris_ganda", "jenis_kelamin_tidak_dikenal", "nama_kosong", "nik_15_digit",
+        "nik_serial_0000", "nik_tanggal_mustahil", "status_tidak_dikenal", "tanggal_lahir_mustahil"}  # fmt: skip
+
+    baseline = size["baseline"]
+    assert baseline["rows"] == ROWS and baseline["seconds"] > 0 and baseline["pandas_read_csv_seconds"] > 0
+
+    for stage in CYCLE:
+        result = size["stages"][stage]
+        assert not result.get("aborted"), stage
+        assert result["rows"] > 0 and result["seconds"] > 0 and result["rows_per_second"] > 0, stage
+        assert result["peak_rss_tree_mib"] > 0 and result["ratio_to_copy"] > 0, stage
+        assert result["steps"], stage
+    assert size["stages"]["ingest"]["rows"] == ROWS
+    assert size["stages"]["validate_load"]["rows"] == ROWS
+    (period,) = size["stages"]["validate_load"]["result"]["periods"]
+    assert (period["rows_validated"], period["rows_quarantined"]) == (ROWS, bad)
+    assert period["rows_loaded"] == ROWS - bad
+    cycle = size["cycle"]
+    assert cycle["seconds"] == round(sum(size["stages"][s]["seconds"] for s in CYCLE), 3)
+    assert cycle["ratio_to_copy"] > 0
+
+    checks = size["accounting"]["checks"]
+    assert size["accounting"]["ok"], {k: v for k, v in checks.items() if not v["ok"]}
+    assert len(checks) >= 10
+
+    parse = saved["dag_parse"]["files"]
+    assert set(parse) == {"verfak_ingest.py", "verfak_validate_load.py", "verfak_publish.py"}
+    assert all(f["seconds"] > 0 and f["import_errors"] == [] for f in parse.values())
+
+    assert set(saved["targets"]) >= {"cycle_ratio_to_copy", "peak_mib", "dag_parse_seconds"}
+    printed = "\n".join(lines)
+    assert "whole cycle" in printed and "COPY baseline" in printed
+    assert format_report(report).strip() in printed
