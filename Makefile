@@ -32,5 +32,8 @@ airflow: setup ## start the Airflow UI (http://localhost:8080), scheduler and DA
 stop: ## stop what these commands started (Airflow services, PostgreSQL), by their pid files
 	@scripts/stop.sh
 
+bench: setup ## the benchmark: 1,000,000 and 250,000 rows through the nightly cycle against COPY (BENCH_ARGS="--rows N --second-size S --keep")
+	@$(WITH_ENV) python -m bench.run $(BENCH_ARGS)
+
 clean-data: ## remove the local landing zone, exports and reports (not the database)
 	rm -rf data/landing data/exports data/reports

@@ -54,7 +54,8 @@ def _read_raw(cur, period: str) -> pd.DataFrame:
     buffer = io.StringIO()
     db.copy_query_to_csv(cur, db.sql_file("staging/select_period_rows.sql"), buffer, {"period": period})
     buffer.seek(0)
-    return pd.read_csv(buffer, dtype="str", keep_default_na=False, na_values=[""])
+    # the pyarrow parser reads a million rows in 0.6 s instead of 3.9 s (benchmark, proposal R1)
+    return pd.read_csv(buffer, dtype="str", keep_default_na=False, na_values=[""], engine="pyarrow")
 
 
 def _copy_frame(cur, table: str, frame: pd.DataFrame, columns: list[str]) -> None:
