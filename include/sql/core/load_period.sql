@@ -1,8 +1,8 @@
 -- Load one period into core from staging (rows without an error). Runs in the same transaction
 -- as the staging and quality writes, so a period is either fully loaded or not at all; rerunning
 -- it with the same staging leaves core exactly as it was (same rows, same ids).
---   1. the period's facts, replaced as a whole;
---   2. the version history of every person the period touches, rederived from their facts;
+--   1. the version history of every person the period touches, rederived from their facts;
+--   2. the period's facts, replaced as a whole and written once with their version;
 --   3. households.
 
 -- People whose history this load can change: in the period now, or in it before this load.
@@ -13,30 +13,35 @@ SELECT nik FROM core.verifikasi WHERE period = %(period)s;
 ALTER TABLE affected_nik ADD PRIMARY KEY (nik);
 ANALYZE affected_nik;
 
-DELETE FROM core.verifikasi WHERE period = %(period)s;
-
-INSERT INTO core.verifikasi (period, nik, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw,
-                             kode_desa, attributes_hash, status_verifikasi, alasan, desil, pekerjaan, pendidikan,
-                             pendapatan_bulanan, minat_pelatihan, memiliki_usaha, minat_usaha, no_hp,
-                             tanggal_verifikasi, petugas, has_warning, file_id, source_row)
+-- The period's facts as they will be stored (the version id is added when they are written).
+CREATE TEMP TABLE period_fact ON COMMIT DROP AS
 SELECT s.period, s.nik, s.nama, s.jenis_kelamin, s.tanggal_lahir, s.no_kk, s.hubungan_keluarga, s.alamat, s.rt, s.rw,
-       s.kode_desa_baris,
+       s.kode_desa_baris AS kode_desa,
        md5(ROW(s.nama, s.jenis_kelamin, s.tanggal_lahir, s.no_kk, s.hubungan_keluarga, s.alamat, s.rt, s.rw,
-               s.kode_desa_baris)::text),
+               s.kode_desa_baris)::text) AS attributes_hash,
        s.status_verifikasi, s.alasan, s.desil, s.pekerjaan, s.pendidikan, s.pendapatan_bulanan,
-       string_to_array(s.minat_pelatihan, ';'),
-       CASE s.memiliki_usaha WHEN 'ya' THEN true WHEN 'tidak' THEN false END,
+       string_to_array(s.minat_pelatihan, ';') AS minat_pelatihan,
+       CASE s.memiliki_usaha WHEN 'ya' THEN true WHEN 'tidak' THEN false END AS memiliki_usaha,
        s.minat_usaha, s.no_hp, s.tanggal_verifikasi, s.petugas, s.has_warning, s.file_id, s.source_row
   FROM staging.verifikasi s
  WHERE s.period = %(period)s AND NOT s.has_error;
 
--- The versions the facts call for: islands of consecutive observations with the same attributes.
+-- The versions the facts call for: islands of consecutive observations with the same attributes,
+-- over the affected people's facts of the other periods and this period's new facts.
 CREATE TEMP TABLE desired_version ON COMMIT DROP AS
-WITH observed AS (
+WITH facts AS (
+    SELECT nik, period, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw, kode_desa,
+           attributes_hash
+      FROM core.verifikasi
+     WHERE nik IN (SELECT nik FROM affected_nik) AND period <> %(period)s
+    UNION ALL
+    SELECT nik, period, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw, kode_desa,
+           attributes_hash
+      FROM period_fact
+), observed AS (
     SELECT f.*,
            CASE WHEN attributes_hash IS DISTINCT FROM lag(attributes_hash) OVER w THEN 1 ELSE 0 END AS starts_version
-      FROM core.verifikasi f
-     WHERE f.nik IN (SELECT nik FROM affected_nik)
+      FROM facts f
     WINDOW w AS (PARTITION BY nik ORDER BY period)
 ), numbered AS (
     SELECT *, sum(starts_version) OVER (PARTITION BY nik ORDER BY period) AS version_no FROM observed
@@ -72,7 +77,23 @@ SELECT d.nik, d.nama, d.jenis_kelamin, d.tanggal_lahir, d.no_kk, d.hubungan_kelu
  WHERE NOT EXISTS (SELECT 1 FROM core.person_version v WHERE v.nik = d.nik AND v.valid_from = d.valid_from)
  ORDER BY d.nik, d.valid_from;
 
--- Point each fact at its version (through the desired ranges: the old ones may still overlap).
+-- The period's facts, replaced as a whole, written once with their version.
+DELETE FROM core.verifikasi WHERE period = %(period)s;
+
+INSERT INTO core.verifikasi (period, nik, person_version_id, nama, jenis_kelamin, tanggal_lahir, no_kk,
+                             hubungan_keluarga, alamat, rt, rw, kode_desa, attributes_hash, status_verifikasi, alasan,
+                             desil, pekerjaan, pendidikan, pendapatan_bulanan, minat_pelatihan, memiliki_usaha,
+                             minat_usaha, no_hp, tanggal_verifikasi, petugas, has_warning, file_id, source_row)
+SELECT f.period, f.nik, v.person_version_id, f.nama, f.jenis_kelamin, f.tanggal_lahir, f.no_kk, f.hubungan_keluarga,
+       f.alamat, f.rt, f.rw, f.kode_desa, f.attributes_hash, f.status_verifikasi, f.alasan, f.desil, f.pekerjaan,
+       f.pendidikan, f.pendapatan_bulanan, f.minat_pelatihan, f.memiliki_usaha, f.minat_usaha, f.no_hp,
+       f.tanggal_verifikasi, f.petugas, f.has_warning, f.file_id, f.source_row
+  FROM period_fact f
+  JOIN desired_version d ON d.nik = f.nik AND d.valid_from <= f.period AND (d.valid_to IS NULL OR d.valid_to > f.period)
+  JOIN core.person_version v ON v.nik = d.nik AND v.valid_from = d.valid_from;
+
+-- Point the other periods' facts at their version where it changed (through the desired ranges:
+-- the old ones may still overlap).
 UPDATE core.verifikasi f
    SET person_version_id = v.person_version_id
   FROM desired_version d
