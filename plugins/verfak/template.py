@@ -97,8 +97,8 @@ README_LINES: tuple[str, ...] = (
 
 _COLUMN_HELP: dict[str, tuple[str, str]] = {
     # column: (what to type, example)
-    "nik": ("16 digit NIK sesuai KTP/KK, sebagai teks", "3216125708750012"),
-    "no_kk": ("16 digit nomor Kartu Keluarga, sebagai teks", "3216121503180091"),
+    "nik": ("16 digit NIK sesuai KTP/KK, sebagai teks", "3216xxxxxxxxxxxx"),  # no real-looking NIK in a form
+    "no_kk": ("16 digit nomor Kartu Keluarga, sebagai teks", "3216xxxxxxxxxxxx"),
     "nama": ("nama lengkap sesuai KTP/KK", "Siti Aminah"),
     "jenis_kelamin": ("L atau P", "P"),
     "tanggal_lahir": ("DD/MM/YYYY", "17/08/1975"),
