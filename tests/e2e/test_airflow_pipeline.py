@@ -11,51 +11,26 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
-import psycopg2
 import pytest
 
-from tests.helpers import copy_landing
+from tests.helpers import AIRFLOW, ROOT, airflow_metadata_env, copy_landing
 from verfak.exports import verify_export
 
 pytestmark = pytest.mark.airflow
-ROOT = Path(__file__).resolve().parents[2]
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 
 @pytest.fixture(scope="module")
 def airflow_env(warehouse_uri, tmp_path_factory):
-    base = urlsplit(warehouse_uri)
-    name = f"airflow_test_{os.getpid()}"
-    admin = psycopg2.connect(urlunsplit(base._replace(path="/postgres")))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name}")
-        cur.execute(f"CREATE DATABASE {name}")
     home = tmp_path_factory.mktemp("airflow_home")
     data = tmp_path_factory.mktemp("data")
-    env = dict(os.environ)
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": urlunsplit(base._replace(scheme="postgresql+psycopg2", path=f"/{name}")),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW_CONN_VERFAK_WAREHOUSE": warehouse_uri,
-        "VERFAK_LANDING_DIR": str(data / "landing"),
-        "VERFAK_EXPORT_DIR": str(data / "exports"),
-        "VERFAK_REPORT_DIR": str(data / "reports"),
-        "PYTHONPATH": str(ROOT / "plugins"),
-    })  # fmt: skip
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
-    yield env, data
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.close()
+    with airflow_metadata_env(
+        warehouse_uri, f"airflow_test_{os.getpid()}", home, ROOT / "dags",
+        VERFAK_LANDING_DIR=str(data / "landing"), VERFAK_EXPORT_DIR=str(data / "exports"),
+        VERFAK_REPORT_DIR=str(data / "reports"),
+    ) as env:  # fmt: skip
+        yield env, data
 
 
 def dag_test(env: dict, dag_id: str) -> str:

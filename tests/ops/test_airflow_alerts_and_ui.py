@@ -12,51 +12,29 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
 import pytest
 
+from tests.helpers import AIRFLOW, airflow_metadata_env
 from tests.ops.conftest import EXPORT_DATE, ROOT, SCENARIO, query
 from tests.ops.webhook import WebhookReceiver
 
 pytestmark = pytest.mark.airflow
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 
 @pytest.fixture(scope="module")
 def airflow_env(ops_run, tmp_path_factory):
-    base = urlsplit(ops_run["uri"])
-    name = f"airflow_ops_{os.getpid()}"
-    admin = psycopg2.connect(urlunsplit(base._replace(path="/postgres")))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name}")
-        cur.execute(f"CREATE DATABASE {name}")
     home = tmp_path_factory.mktemp("airflow_ops_home")
-    env = dict(os.environ)
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": urlunsplit(base._replace(scheme="postgresql+psycopg2", path=f"/{name}")),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "tests" / "fixtures" / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW_CONN_VERFAK_WAREHOUSE": ops_run["uri"],
-        "PYTHONPATH": str(ROOT / "plugins"),
-    })  # fmt: skip
-    env.pop("AIRFLOW_CONN_VERFAK_ALERT_WEBHOOK", None)
-    env.pop("AIRFLOW_CONN_VERFAK_ALERT_SMTP", None)
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
-    yield env
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.close()
+    with airflow_metadata_env(
+        ops_run["uri"], f"airflow_ops_{os.getpid()}", home, ROOT / "tests" / "fixtures" / "dags",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",
+    ) as env:  # fmt: skip
+        env.pop("AIRFLOW_CONN_VERFAK_ALERT_WEBHOOK", None)
+        env.pop("AIRFLOW_CONN_VERFAK_ALERT_SMTP", None)
+        yield env
 
 
 def test_a_failing_task_raises_an_alert(airflow_env, ops_run, no_alerts):
