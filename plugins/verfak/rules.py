@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from verfak.staging import STATUS_VALUES
 
 SUITE_NAME = "verfak_verifikasi"
@@ -234,3 +236,65 @@ def build_village_suite():
     import great_expectations as gx
 
     return gx.ExpectationSuite(name=VILLAGE_SUITE_NAME, expectations=_expectations(VILLAGE_RULES))
+
+
+# --- the same rules, evaluated on every row without Great Expectations ------------------------
+# Great Expectations 1.24 takes ~21 s for this suite on a million rows (plus seconds to import);
+# the same declarations evaluated as pandas masks take under a second. ``verfak.quality`` applies
+# the rules to every row with ``evaluate`` and runs Great Expectations on the whole frame (or, for
+# very large periods, on a sample holding every failed row) and checks that both agree, so the
+# semantics stay Great Expectations' own.
+
+
+def _condition_mask(frame, condition) -> pd.Series:
+    column, operator, value = condition
+    values = frame[column]
+    if operator == "==":
+        mask = values == value
+    elif operator == ">=":
+        mask = values >= value
+    else:  # "in"
+        mask = values.isin(list(value))
+    return mask.fillna(False).astype(bool)
+
+
+def _unexpected_mask(frame, rule: Rule, kwargs: dict) -> tuple[pd.Series, pd.Series]:
+    """(rows the rule looks at, rows that fail it) as boolean Series, GX semantics:
+    a row_condition filters first; map expectations other than NotBeNull skip missing values;
+    a pair expectation with ``either_value_is_missing`` skips rows missing either value."""
+    considered = pd.Series(True, index=frame.index)
+    if "row_condition" in kwargs:
+        considered &= _condition_mask(frame, kwargs["row_condition"])
+    if rule.expectation == "ExpectColumnPairValuesToBeEqual":
+        a, b = frame[kwargs["column_A"]], frame[kwargs["column_B"]]
+        present = (a.notna() & b.notna()).astype(bool)
+        failed = present & (a.astype("object") != b.astype("object"))
+        return considered, (considered & failed).astype(bool)
+    values = frame[kwargs["column"]]
+    missing = values.isna().astype(bool)
+    if rule.expectation == "ExpectColumnValuesToNotBeNull":
+        return considered, considered & missing
+    if rule.expectation == "ExpectColumnValuesToMatchRegex":
+        ok = values.astype("str").str.contains(kwargs["regex"], regex=True, na=False)
+    elif rule.expectation == "ExpectColumnValuesToBeInSet":
+        ok = values.astype("object").isin(list(kwargs["value_set"]))
+    elif rule.expectation == "ExpectColumnValuesToBeBetween":
+        ok = pd.Series(True, index=frame.index)
+        if kwargs.get("min_value") is not None:
+            ok &= (values >= kwargs["min_value"]).fillna(True).astype(bool)
+        if kwargs.get("max_value") is not None:
+            ok &= (values <= kwargs["max_value"]).fillna(True).astype(bool)
+    else:  # a rule written with an expectation this evaluator does not know
+        raise NotImplementedError(f"rule {rule.rule_id}: no vectorised evaluation for {rule.expectation}")
+    return considered, considered & ~missing & ~ok.astype(bool)
+
+
+def evaluate(frame, rules=RULES, known_villages=()) -> dict[str, tuple[pd.Series, pd.Series]]:
+    """Every rule on every row of ``frame``: {rule_id: (rows considered, rows failed)}."""
+    results = {}
+    for rule in rules:
+        kwargs = dict(rule.kwargs)
+        if rule.rule_id == "kode_desa_dikenal":
+            kwargs["value_set"] = sorted(known_villages)
+        results[rule.rule_id] = _unexpected_mask(frame, rule, kwargs)
+    return results
