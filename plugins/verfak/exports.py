@@ -40,38 +40,25 @@ def _write_parquet(frame: pd.DataFrame, types: dict[str, str], path: Path) -> No
 def _write_xlsx(frame: pd.DataFrame, types: dict[str, str], path: Path, title: str) -> None:
     """XLSX an agency opens without harm: IDs as text cells, dates as dates, a frozen header row.
 
-    XlsxWriter in constant-memory mode streams row by row (openpyxl kept the whole sheet in memory:
-    9 GiB and 8 minutes for a million rows in the benchmark).
+    rustpy-xlsxwriter (rust_xlsxwriter, streaming the frame through Arrow) writes a million rows in
+    ~11 s and 0.6 GiB; XlsxWriter in constant-memory mode took 115 s and openpyxl 8 minutes and
+    9 GiB for the same export in the benchmark.
     """
-    import xlsxwriter
+    from rustpy_xlsxwriter import FastExcel, Format
 
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-         "strings_to_urls": False},
+    number_formats = {"text": "@", "integer": "0"}
+    (
+        FastExcel(str(path), autofit=False)
+        .format(datetime_format="DD/MM/YYYY", bold_headers=True)
+        .freeze(row=1)
+        .sheet(
+            title[:31], frame,
+            column_formats={c: Format().set_num_format(number_formats[types[c]])
+                            for c in frame.columns if types[c] in number_formats},
+            ignore_errors=[c for c in frame.columns if types[c] == "text"],  # no green "number as text" marks
+        )
+        .save()
     )  # fmt: skip
-    workbook.set_properties({"author": "verfak", "created": dt.datetime(2000, 1, 1)})
-    sheet = workbook.add_worksheet(title[:31])
-    sheet.freeze_panes(1, 0)
-    header = workbook.add_format({"bold": True})
-    formats = {
-        "text": workbook.add_format({"num_format": "@"}),
-        "date": workbook.add_format({"num_format": "DD/MM/YYYY"}),
-        "integer": workbook.add_format({"num_format": "0"}),
-    }
-    kinds = [types[c] for c in frame.columns]
-    sheet.write_row(0, 0, list(frame.columns), header)
-    for row, record in enumerate(frame.itertuples(index=False, name=None), start=1):
-        for col, (value, kind) in enumerate(zip(record, kinds)):
-            if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-                continue
-            if kind == "text":
-                sheet.write_string(row, col, str(value), formats["text"])
-            elif kind == "date":
-                sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), formats["date"])
-            else:
-                sheet.write_number(row, col, int(value), formats["integer"])
-    workbook.close()
 
 
 def write_export(
