@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verfak.staging import _identifier, _phone, parse_dates
+from verfak.columns import COLUMNS
+from verfak.staging import _identifier, _phone, parse_dates, type_rows
 
 NIK = "3216125708750012"
 
@@ -130,3 +131,41 @@ def test_parse_dates_keeps_the_index_and_dtype():
     parsed = parse_dates(series)
     assert list(parsed.index) == [10, 20, 30] and str(parsed.dtype) == "datetime64[us]"
     assert parsed.iloc[0] == parsed.iloc[2] == pd.Timestamp(dt.date(1975, 8, 17))
+
+
+def test_the_whitespace_class_is_exactly_what_python_calls_whitespace():
+    """staging writes ``\\s`` out as a class pyarrow's RE2 can run; it must mean the same."""
+    import re
+
+    from verfak.staging import _WS
+
+    members = set(_WS[1:-1])
+    assert members == {chr(c) for c in range(0x110000) if re.fullmatch(r"\s", chr(c))}
+
+
+def test_typing_stays_in_pyarrow(monkeypatch):
+    """No pattern of the typing falls back to Python's re cell by cell (the money separators
+    aside, which run only on cells holding a separator)."""
+    calls = []
+    for cls in type(pd.Series(["a"], dtype="str").array).__mro__:  # the element-wise fallback
+        if "_str_map" in vars(cls):
+            original = vars(cls)["_str_map"]
+
+            def counting(self, *args, _original=original, **kwargs):
+                calls.append(len(self))
+                return _original(self, *args, **kwargs)
+
+            monkeypatch.setattr(cls, "_str_map", counting)
+    raw = _raw([{"nik": f"3216 0141 0190 {i:04d}", "pendapatan_bulanan": "750000", "tanggal_lahir": "01/01/1990"}
+                for i in range(1, 50)])  # fmt: skip
+    type_rows(raw, "2024-06")
+    assert calls == [], f"{len(calls)} string operation(s) ran cell by cell in Python"
+
+
+def _raw(rows: list[dict]) -> pd.DataFrame:
+    """Raw rows as validate-and-load reads them (text, empty cells missing)."""
+    frame = pd.DataFrame(
+        [{"file_id": "1", "source_row": str(i + 2), "kode_desa_folder": "32.16.01.2001", **row} for i, row in enumerate(rows)],
+        columns=["file_id", "source_row", "kode_desa_folder", *COLUMNS],
+    )  # fmt: skip
+    return frame.astype("str").where(frame.notna(), None)
