@@ -249,3 +249,33 @@ def test_a_load_killed_halfway_leaves_no_partial_period_and_the_next_run_finishe
     monkeypatch.setattr(db, "run_sql_file", real)
     outcomes = run_validate_load()
     assert [o["period"] for o in outcomes] == ["2024-06"] and outcomes[0]["layak"] == 2
+
+
+def test_the_load_refuses_a_fact_naming_a_village_outside_the_reference(warehouse, monkeypatch):
+    """Core has no foreign-key triggers (migration 0013): the load checks its own references.
+    A fact that got past the gate with an unknown village (a gate bug, injected here) stops the
+    whole period."""
+    write_period(warehouse.landing, "2024-05")
+    run_ingest(warehouse.landing)
+
+    from verfak import load
+
+    real = load._copy_frame
+
+    def gate_bug(cur, table, frame, columns):
+        if table == "staging.verifikasi":
+            frame = frame.copy()
+            frame.loc[frame.index[0], "kode_desa_baris"] = "32.16.99.9999"
+        real(cur, table, frame, columns)
+
+    monkeypatch.setattr(load, "_copy_frame", gate_bug)
+    with pytest.raises(Exception, match=r"integrity check failed \(facts with an unknown village: 1, with an unknown "
+                                        r"file: 0, versions with an unknown village: 1, facts without a person "
+                                        r"version: 0\)"):  # fmt: skip
+        run_validate_load()
+    for table in ("core.verifikasi", "core.person_version", "staging.verifikasi"):
+        assert warehouse.scalar(f"SELECT count(*) FROM {table}") == 0, table
+
+    monkeypatch.setattr(load, "_copy_frame", real)
+    assert [o["period"] for o in run_validate_load()] == ["2024-05"]
+    assert warehouse.scalar("SELECT count(*) FROM core.verifikasi") == len(TIMELINE["2024-05"])

@@ -105,10 +105,29 @@ DELETE FROM core.person_version v
  WHERE v.nik IN (SELECT nik FROM affected_nik)
    AND NOT EXISTS (SELECT 1 FROM desired_version d WHERE d.nik = v.nik AND d.valid_from = v.valid_from);
 
+-- Referential integrity of what this load wrote, checked set-based (no foreign-key triggers on
+-- core: migration 0013). Any failure rolls back the whole period.
+CREATE TEMP TABLE load_integrity ON COMMIT DROP AS
+SELECT (SELECT count(*) FROM period_fact f WHERE NOT EXISTS (SELECT 1 FROM ref.desa d WHERE d.kode_desa = f.kode_desa))
+           AS fact_unknown_village,
+       (SELECT count(*) FROM period_fact f
+         WHERE NOT EXISTS (SELECT 1 FROM raw.submission_file s WHERE s.file_id = f.file_id)) AS fact_unknown_file,
+       (SELECT count(*) FROM desired_version v
+         WHERE NOT EXISTS (SELECT 1 FROM ref.desa d WHERE d.kode_desa = v.kode_desa)) AS version_unknown_village,
+       (SELECT count(*) FROM core.verifikasi f
+         WHERE f.nik IN (SELECT nik FROM affected_nik)
+           AND NOT EXISTS (SELECT 1 FROM core.person_version v WHERE v.person_version_id = f.person_version_id))
+           AS fact_without_version;
+
 DO $$
+DECLARE
+    c record;
 BEGIN
-    IF EXISTS (SELECT 1 FROM core.verifikasi WHERE person_version_id IS NULL) THEN
-        RAISE EXCEPTION 'core load: a verification fact has no person version';
+    SELECT * INTO c FROM load_integrity;
+    IF c.fact_unknown_village + c.fact_unknown_file + c.version_unknown_village + c.fact_without_version > 0 THEN
+        RAISE EXCEPTION 'core load: integrity check failed (facts with an unknown village: %%, with an unknown file: %%, '
+                        'versions with an unknown village: %%, facts without a person version: %%)',
+                        c.fact_unknown_village, c.fact_unknown_file, c.version_unknown_village, c.fact_without_version;
     END IF;
 END $$;
 
