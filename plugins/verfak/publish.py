@@ -12,12 +12,12 @@ import io
 import logging
 import os
 
-import pandas as pd
+import pyarrow.compute as pc
 from psycopg2 import sql
 
 from verfak import config, db
 from verfak.agency import sync_agencies
-from verfak.exports import remove_old_exports, write_export
+from verfak.exports import read_csv_table, remove_old_exports, write_export
 from verfak.files import sha256_file
 from verfak.programs import Program, load_programs, referral_query
 
@@ -65,16 +65,17 @@ def publish_program(name: str, export_date: dt.date, dag_run_id: str | None = No
     with db.transaction(conn_id) as cur:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.publish'), hashtext(%s))", (name,))
         selected = select_referrals(cur, program, period, export_date, dag_run_id)
-        buffer = io.StringIO()
+        buffer = io.BytesIO()
         export_query = sql.SQL("SELECT {} FROM publish.{} ORDER BY urutan").format(
             sql.SQL(", ").join(map(sql.Identifier, types)), sql.Identifier(program.name)
         )
         db.copy_query_to_csv(cur, export_query.as_string(cur), buffer)
-    buffer.seek(0)
-    frame = pd.read_csv(buffer, dtype="str", keep_default_na=False, na_values=[""])
-    new = int((frame["status_rujukan"] == "baru").sum())
+    csv_bytes = buffer.getvalue()
+    del buffer
+    statuses = read_csv_table(csv_bytes, types).column("status_rujukan")
+    rows, new = len(statuses), int(pc.sum(pc.equal(statuses, "baru")).as_py() or 0)
     folder = write_export(
-        config.export_dir(), name, export_date, frame, types,
+        config.export_dir(), name, export_date, csv_bytes, types,
         {"agency": program.agency, "description": program.description, "period": period.strftime("%Y-%m"),
          "dag_run_id": dag_run_id, "new_referrals": new},
     )  # fmt: skip
@@ -88,13 +89,13 @@ def publish_program(name: str, export_date: dt.date, dag_run_id: str | None = No
                    row_count = EXCLUDED.row_count, export_path = EXCLUDED.export_path,
                    manifest_sha256 = EXCLUDED.manifest_sha256, dag_run_id = EXCLUDED.dag_run_id,
                    generated_at = EXCLUDED.generated_at""",
-            (name, export_date, program.agency, period, len(frame), str(folder), manifest_sha, dag_run_id),
+            (name, export_date, program.agency, period, rows, str(folder), manifest_sha, dag_run_id),
         )
     keep_days = int(os.environ.get("VERFAK_EXPORT_RETENTION_DAYS", "30"))
     remove_old_exports(config.export_dir(), name, keep_days, export_date)
     log.info(
         "program %s: %d referral(s) for period %s (%d new), export in %s",
-        name, len(frame), period.strftime("%Y-%m"), new, folder,
+        name, rows, period.strftime("%Y-%m"), new, folder,
     )  # fmt: skip
-    assert selected == len(frame), "the export must hold exactly the recorded referrals"
-    return {"program": name, "period": period.strftime("%Y-%m"), "rows": len(frame), "new": new, "folder": str(folder)}
+    assert selected == rows, "the export must hold exactly the recorded referrals"
+    return {"program": name, "period": period.strftime("%Y-%m"), "rows": rows, "new": new, "folder": str(folder)}
