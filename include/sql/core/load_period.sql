@@ -5,12 +5,15 @@
 --   2. the period's facts, replaced as a whole and written once with their version;
 --   3. households.
 
+-- A period's load hashes and sorts up to a million rows: give this one transaction the memory for
+-- it (the server default of 4 MB spilled the joins to disk in 16 batches at 1,000,000 rows).
+SET LOCAL work_mem = '128MB';
+
 -- People whose history this load can change: in the period now, or in it before this load.
 CREATE TEMP TABLE affected_nik ON COMMIT DROP AS
 SELECT nik FROM staging.verifikasi WHERE period = %(period)s AND NOT has_error
 UNION
 SELECT nik FROM core.verifikasi WHERE period = %(period)s;
-ALTER TABLE affected_nik ADD PRIMARY KEY (nik);
 ANALYZE affected_nik;
 
 -- The period's facts as they will be stored (the version id is added when they are written).
@@ -27,7 +30,9 @@ SELECT s.period, s.nik, s.nama, s.jenis_kelamin, s.tanggal_lahir, s.no_kk, s.hub
  WHERE s.period = %(period)s AND NOT s.has_error;
 
 -- The versions the facts call for: islands of consecutive observations with the same attributes,
--- over the affected people's facts of the other periods and this period's new facts.
+-- over the affected people's facts of the other periods and this period's new facts. A version
+-- that exists already (same person, same first period) keeps its id; a new one draws the next id
+-- here, in (nik, valid_from) order, so the facts can be written with it without looking it up.
 CREATE TEMP TABLE desired_version ON COMMIT DROP AS
 WITH facts AS (
     SELECT nik, period, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw, kode_desa,
@@ -49,12 +54,19 @@ WITH facts AS (
     SELECT DISTINCT ON (nik, version_no) *
       FROM numbered
      ORDER BY nik, version_no, period
+), ranged AS (
+    SELECT nik, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw, kode_desa,
+           period AS valid_from,
+           lead(period) OVER (PARTITION BY nik ORDER BY period) AS valid_to,
+           attributes_hash
+      FROM firsts
 )
-SELECT nik, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw, kode_desa,
-       period AS valid_from,
-       lead(period) OVER (PARTITION BY nik ORDER BY period) AS valid_to,
-       attributes_hash
-  FROM firsts;
+SELECT d.*, v.person_version_id AS existing_id,
+       coalesce(v.person_version_id, nextval('core.person_version_person_version_id_seq'::regclass))
+           AS person_version_id
+  FROM ranged d
+  LEFT JOIN core.person_version v ON v.nik = d.nik AND v.valid_from = d.valid_from
+ ORDER BY d.nik, d.valid_from;
 
 -- Temp tables have no statistics until analysed: without them the planner picks nested loops
 -- that are quadratic in a large period.
@@ -66,44 +78,44 @@ UPDATE core.person_version v
        hubungan_keluarga = d.hubungan_keluarga, alamat = d.alamat, rt = d.rt, rw = d.rw, kode_desa = d.kode_desa,
        valid_to = d.valid_to, attributes_hash = d.attributes_hash
   FROM desired_version d
- WHERE v.nik = d.nik AND v.valid_from = d.valid_from
+ WHERE d.existing_id IS NOT NULL AND v.person_version_id = d.existing_id
    AND (v.attributes_hash, v.valid_to) IS DISTINCT FROM (d.attributes_hash, d.valid_to);
 
-INSERT INTO core.person_version (nik, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw,
-                                 kode_desa, valid_from, valid_to, attributes_hash)
-SELECT d.nik, d.nama, d.jenis_kelamin, d.tanggal_lahir, d.no_kk, d.hubungan_keluarga, d.alamat, d.rt, d.rw,
-       d.kode_desa, d.valid_from, d.valid_to, d.attributes_hash
+INSERT INTO core.person_version (person_version_id, nik, nama, jenis_kelamin, tanggal_lahir, no_kk,
+                                 hubungan_keluarga, alamat, rt, rw, kode_desa, valid_from, valid_to, attributes_hash)
+SELECT d.person_version_id, d.nik, d.nama, d.jenis_kelamin, d.tanggal_lahir, d.no_kk, d.hubungan_keluarga, d.alamat,
+       d.rt, d.rw, d.kode_desa, d.valid_from, d.valid_to, d.attributes_hash
   FROM desired_version d
- WHERE NOT EXISTS (SELECT 1 FROM core.person_version v WHERE v.nik = d.nik AND v.valid_from = d.valid_from)
+ WHERE d.existing_id IS NULL
  ORDER BY d.nik, d.valid_from;
 
--- The period's facts, replaced as a whole, written once with their version.
+-- The period's facts, replaced as a whole, written once with their version, in NIK order (the
+-- primary key and the per-person index then grow at one end instead of all over).
 DELETE FROM core.verifikasi WHERE period = %(period)s;
 
 INSERT INTO core.verifikasi (period, nik, person_version_id, nama, jenis_kelamin, tanggal_lahir, no_kk,
                              hubungan_keluarga, alamat, rt, rw, kode_desa, attributes_hash, status_verifikasi, alasan,
                              desil, pekerjaan, pendidikan, pendapatan_bulanan, minat_pelatihan, memiliki_usaha,
                              minat_usaha, no_hp, tanggal_verifikasi, petugas, has_warning, file_id, source_row)
-SELECT f.period, f.nik, v.person_version_id, f.nama, f.jenis_kelamin, f.tanggal_lahir, f.no_kk, f.hubungan_keluarga,
+SELECT f.period, f.nik, d.person_version_id, f.nama, f.jenis_kelamin, f.tanggal_lahir, f.no_kk, f.hubungan_keluarga,
        f.alamat, f.rt, f.rw, f.kode_desa, f.attributes_hash, f.status_verifikasi, f.alasan, f.desil, f.pekerjaan,
        f.pendidikan, f.pendapatan_bulanan, f.minat_pelatihan, f.memiliki_usaha, f.minat_usaha, f.no_hp,
        f.tanggal_verifikasi, f.petugas, f.has_warning, f.file_id, f.source_row
   FROM period_fact f
   JOIN desired_version d ON d.nik = f.nik AND d.valid_from <= f.period AND (d.valid_to IS NULL OR d.valid_to > f.period)
-  JOIN core.person_version v ON v.nik = d.nik AND v.valid_from = d.valid_from;
+ ORDER BY f.nik;
 
 -- Point the other periods' facts at their version where it changed (through the desired ranges:
 -- the old ones may still overlap).
 UPDATE core.verifikasi f
-   SET person_version_id = v.person_version_id
+   SET person_version_id = d.person_version_id
   FROM desired_version d
-  JOIN core.person_version v ON v.nik = d.nik AND v.valid_from = d.valid_from
  WHERE f.nik = d.nik AND d.valid_from <= f.period AND (d.valid_to IS NULL OR d.valid_to > f.period)
-   AND f.person_version_id IS DISTINCT FROM v.person_version_id;
+   AND f.person_version_id IS DISTINCT FROM d.person_version_id;
 
 DELETE FROM core.person_version v
  WHERE v.nik IN (SELECT nik FROM affected_nik)
-   AND NOT EXISTS (SELECT 1 FROM desired_version d WHERE d.nik = v.nik AND d.valid_from = v.valid_from);
+   AND NOT EXISTS (SELECT 1 FROM desired_version d WHERE d.person_version_id = v.person_version_id);
 
 -- Referential integrity of what this load wrote, checked set-based (no foreign-key triggers on
 -- core: migration 0013). Any failure rolls back the whole period.
