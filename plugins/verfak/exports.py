@@ -46,6 +46,17 @@ def read_csv_table(csv_bytes: bytes, types: dict[str, str]):
     return table
 
 
+#: Data rows of one worksheet: Excel's 1,048,576 rows less the header. A longer list goes on
+#: further sheets (``<program>_2``, ...), each with the header.
+XLSX_ROWS_PER_SHEET = 1_048_575
+
+
+def xlsx_sheet_names(title: str, rows: int) -> list[str]:
+    """The sheets a list of ``rows`` rows takes in the workbook."""
+    count = max(1, -(-rows // XLSX_ROWS_PER_SHEET))
+    return [title[:31]] + [f"{title[:27]}_{i}" for i in range(2, count + 1)]
+
+
 def _write_xlsx(table, types: dict[str, str], path: Path, title: str) -> None:
     """XLSX an agency opens without harm: IDs as text cells, dates as dates, a frozen header row.
 
@@ -56,18 +67,15 @@ def _write_xlsx(table, types: dict[str, str], path: Path, title: str) -> None:
     from rustpy_xlsxwriter import FastExcel, Format
 
     number_formats = {"text": "@", "integer": "0"}
-    (
-        FastExcel(str(path), autofit=False)
-        .format(datetime_format="DD/MM/YYYY", bold_headers=True)
-        .freeze(row=1)
-        .sheet(
-            title[:31], table,
+    workbook = FastExcel(str(path), autofit=False).format(datetime_format="DD/MM/YYYY", bold_headers=True).freeze(row=1)
+    for i, name in enumerate(xlsx_sheet_names(title, table.num_rows)):
+        workbook = workbook.sheet(
+            name, table.slice(i * XLSX_ROWS_PER_SHEET, XLSX_ROWS_PER_SHEET),
             column_formats={c: Format().set_num_format(number_formats[types[c]])
                             for c in table.column_names if types[c] in number_formats},
             ignore_errors=[c for c in table.column_names if types[c] == "text"],  # no green "number as text" marks
-        )
-        .save()
-    )  # fmt: skip
+        )  # fmt: skip
+    workbook.save()
 
 
 def write_export(
@@ -102,6 +110,7 @@ def write_export(
             "export_date": export_date.isoformat(),
             "row_count": table.num_rows,
             "columns": [{"name": c, "type": types[c]} for c in table.column_names],
+            "xlsx_sheets": xlsx_sheet_names(program, table.num_rows),
             "files": {name: {"sha256": sha256_file(work / name), "bytes": (work / name).stat().st_size} for name in FILES},
             "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }

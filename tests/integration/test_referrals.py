@@ -197,3 +197,29 @@ def test_each_agency_reads_its_own_view_and_nothing_else(two_periods, monkeypatc
     dsn.update(user="agency_permodalan", password=AGENCY_PASSWORDS["permodalan"])
     with pytest.raises(psycopg2.OperationalError, match="not permitted to log in"):
         psycopg2.connect(**dsn)
+
+
+def test_a_list_longer_than_an_excel_sheet_goes_on_further_sheets(two_periods, monkeypatch):
+    """Excel holds 1,048,575 data rows a sheet; a longer list (a whole registry's cash aid) is split
+    over sheets with the header each. Shown here with four rows a sheet."""
+    warehouse, _ = two_periods
+    monkeypatch.setattr(exports, "XLSX_ROWS_PER_SHEET", 4)
+    day = dt.date(2024, 7, 3)
+    result = publish.publish_program("bantuan_tunai", day)
+    assert result["rows"] == 6
+    folder = warehouse.exports / "bantuan_tunai" / day.isoformat()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["xlsx_sheets"] == ["bantuan_tunai", "bantuan_tunai_2"]
+    workbook = openpyxl.load_workbook(folder / "referrals.xlsx")
+    assert workbook.sheetnames == ["bantuan_tunai", "bantuan_tunai_2"]
+    csv_rows = pd.read_csv(folder / "referrals.csv", dtype="str")
+    niks = []
+    for sheet in workbook.worksheets:
+        header = [c.value for c in sheet[1]]
+        assert header == list(csv_rows.columns) and sheet.freeze_panes == "A2"
+        cells = [row[header.index("nik")] for row in sheet.iter_rows(min_row=2)]
+        assert all(c.data_type == "s" and c.number_format == "@" for c in cells)
+        niks += [c.value for c in cells]
+    assert [len(niks[:4]), len(niks[4:])] == [4, 2]
+    assert niks == csv_rows["nik"].tolist()  # the same rows, in the same order, nothing lost
+    assert verify_export(folder) == []
