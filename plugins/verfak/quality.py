@@ -147,7 +147,8 @@ def _gx_rows(evaluated: dict, rows: int, max_rows: int) -> np.ndarray:
         flagged |= failed.to_numpy()
     rng = np.random.default_rng(SAMPLE_SEED)
     bad, good = np.flatnonzero(flagged), np.flatnonzero(~flagged)
-    bad = rng.choice(bad, size=min(len(bad), max_rows // 2), replace=False)
+    # half the places for flagged rows, more when there are not enough unflagged rows to fill the rest
+    bad = rng.choice(bad, size=min(len(bad), max(max_rows // 2, max_rows - len(good))), replace=False)
     good = rng.choice(good, size=min(len(good), max_rows - len(bad)), replace=False)
     return np.sort(np.concatenate([bad, good]))
 

@@ -98,6 +98,9 @@ def test_the_sample_keeps_flagged_rows_and_is_seeded(typed, villages):
     # Fewer places than flagged rows: half of the sample is flagged rows, the rest drawn from the others.
     small = quality._gx_rows(evaluated, len(typed), 10)
     assert len(small) == 10 and len(set(small) & flagged) == 5
+    # Nearly every row flagged: the sample is still full, of flagged rows.
+    everything = {rule_id: (c, f | True) for rule_id, (c, f) in evaluated.items()}
+    assert len(quality._gx_rows(everything, len(typed), 10)) == 10
 
 
 def test_a_disagreement_with_great_expectations_stops_the_gate(full_gate, typed, villages, tmp_path):
