@@ -204,19 +204,25 @@ VILLAGE_RULES: tuple[Rule, ...] = (
 VILLAGE_RULES_BY_ID = {rule.rule_id: rule for rule in VILLAGE_RULES}
 
 
+def _rule_kwargs(rule: Rule, known_villages=()) -> dict:
+    """The rule's expectation arguments for this run (the village list comes from ``ref.desa``)."""
+    kwargs = dict(rule.kwargs)
+    if rule.rule_id == "kode_desa_dikenal":
+        kwargs["value_set"] = sorted(known_villages)
+    return kwargs
+
+
 def _expectations(rules, known_villages: list[str] = ()) -> list:
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
     expectations = []
     for rule in rules:
-        kwargs = dict(rule.kwargs)
+        kwargs = _rule_kwargs(rule, known_villages)
         if "row_condition" in kwargs:
             column, operator, value = kwargs["row_condition"]
             kwargs["row_condition"] = {"==": Column(column).__eq__, ">=": Column(column).__ge__,
                                        "in": Column(column).is_in}[operator](value)  # fmt: skip
-        if rule.rule_id == "kode_desa_dikenal":
-            kwargs["value_set"] = sorted(known_villages)
         expectation_class = getattr(gxe, rule.expectation)
         expectations.append(
             expectation_class(**kwargs, meta={"rule_id": rule.rule_id, "severity": rule.severity, "message": rule.message})
@@ -291,10 +297,4 @@ def _unexpected_mask(frame, rule: Rule, kwargs: dict) -> tuple[pd.Series, pd.Ser
 
 def evaluate(frame, rules=RULES, known_villages=()) -> dict[str, tuple[pd.Series, pd.Series]]:
     """Every rule on every row of ``frame``: {rule_id: (rows considered, rows failed)}."""
-    results = {}
-    for rule in rules:
-        kwargs = dict(rule.kwargs)
-        if rule.rule_id == "kode_desa_dikenal":
-            kwargs["value_set"] = sorted(known_villages)
-        results[rule.rule_id] = _unexpected_mask(frame, rule, kwargs)
-    return results
+    return {rule.rule_id: _unexpected_mask(frame, rule, _rule_kwargs(rule, known_villages)) for rule in rules}
