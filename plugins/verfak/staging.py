@@ -41,8 +41,10 @@ def _text(series: pd.Series) -> pd.Series:
 
 # The patterns below are written so that pyarrow's RE2 can run them (no lookaround, no ``\s``,
 # no ``\uXXXX`` escapes): pandas falls back to Python's ``re`` cell by cell otherwise, which was
-# half of the typing time at a million rows. ``_WS`` is exactly the set Python's ``\s`` matches.
-_WS = "[" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "]"
+# half of the typing time at a million rows. ``_SPACE`` holds exactly the characters Python's ``\s``
+# matches, to be put inside a character class: ``_WS`` is ``\s`` itself, ``f"[{_SPACE}.]"`` a space or a dot.
+_SPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+_WS = f"[{_SPACE}]"
 # Characters a copy from WhatsApp, a web page or a PDF leaves in a cell that no one can see
 # (U+00AD, U+200B-U+200F, U+2060, U+FEFF, written as the characters themselves).
 _INVISIBLE = "[\u00ad\u200b-\u200f\u2060\ufeff]"
@@ -54,6 +56,11 @@ _DECIMAL_TAIL = r"[0-9]+[.,]0+"
 _SCIENTIFIC = r"^[0-9](?:[.,][0-9]+)?[eE][+\-]?[0-9]+$"
 
 
+def _undecorated(series: pd.Series) -> pd.Series:
+    """Trimmed text without invisible characters and without Excel's leading apostrophe."""
+    return _text(series).str.replace(_INVISIBLE, "", regex=True).str.strip().str.replace(f"^'{_WS}*", "", regex=True)
+
+
 def _identifier(series: pd.Series) -> pd.Series:
     """An ID as sent, less what can't be part of it; never another ID.
 
@@ -62,18 +69,18 @@ def _identifier(series: pd.Series) -> pd.Series:
     leading zeros (``003`` stays ``003``, ``3`` stays ``3``), every digit, and anything that is
     not digit groups (letters, a decimal tail such as ``.0``, a comma, scientific notation).
     """
-    s = _text(series).str.replace(_INVISIBLE, "", regex=True).str.strip().str.replace(f"^'{_WS}*", "", regex=True)
+    s = _undecorated(series)
     grouped = s.str.fullmatch(_DIGIT_GROUPS, na=False) & ~s.str.fullmatch(_DECIMAL_TAIL, na=False)
-    s = s.where(~grouped, s.str.replace(_WS[:-1] + ".\\-]", "", regex=True))
+    s = s.where(~grouped, s.str.replace(f"[{_SPACE}.\\-]", "", regex=True))
     return s.mask(s == "")
 
 
 def _phone(series: pd.Series) -> pd.Series:
     """A phone number with separators removed and +62 written as 0; scientific notation (digits
     lost, no one can call it) becomes empty. A number typed without its leading 0 is kept as sent."""
-    s = _text(series).str.replace(_INVISIBLE, "", regex=True).str.strip().str.replace(f"^'{_WS}*", "", regex=True)
+    s = _undecorated(series)
     s = s.mask(s.str.fullmatch(_SCIENTIFIC.strip("^$"), na=False))
-    s = s.str.replace(_WS[:-1] + ".\\-()]", "", regex=True).str.replace(r"^\+?62", "0", regex=True)
+    s = s.str.replace(f"[{_SPACE}.\\-()]", "", regex=True).str.replace(r"^\+?62", "0", regex=True)
     return s.mask(s == "")
 
 
@@ -84,7 +91,7 @@ _MONTHS = {
     "okt": 10, "oct": 10, "november": 11, "nov": 11, "nop": 11, "desember": 12, "des": 12, "dec": 12,
     "may": 5,
 }  # fmt: skip
-_MONTH_NAME_DATE = "^([0-9]{1,2})" + _WS[:-1] + "\\-/.]*([a-z]+)\\.?" + _WS[:-1] + "\\-/.]*([0-9]{4})$"
+_MONTH_NAME_DATE = f"^([0-9]{{1,2}})[{_SPACE}\\-/.]*([a-z]+)\\.?[{_SPACE}\\-/.]*([0-9]{{4}})$"
 
 
 def parse_dates(series: pd.Series) -> pd.Series:
@@ -154,7 +161,7 @@ def _readable(text: pd.Series, typed: pd.Series) -> pd.Series:
 def kode_desa_dotted(series: pd.Series) -> pd.Series:
     """``'3216122003'`` or ``'32.16.12.2003'`` -> ``'32.16.12.2003'``; other text kept as sent."""
     s = _text(series)
-    plain = s.str.replace(_WS[:-1] + ".]", "", regex=True)
+    plain = s.str.replace(f"[{_SPACE}.]", "", regex=True)
     dotted = plain.str.replace(r"^([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{4})$", r"\1.\2.\3.\4", regex=True)
     return dotted.where(plain.str.fullmatch(r"[0-9]{10}", na=False), s)
 
@@ -184,7 +191,7 @@ def type_rows(raw: pd.DataFrame, period: str) -> pd.DataFrame:
     sex = _text(raw["jenis_kelamin"]).str.upper().str.replace(f"{_WS}+", " ", regex=True)
     out["jenis_kelamin"] = sex.map(_SEX).where(sex.isin(list(_SEX)), sex)
 
-    status = _text(raw["status_verifikasi"]).str.lower().str.replace(_WS[:-1] + "\\-]+", "_", regex=True)
+    status = _text(raw["status_verifikasi"]).str.lower().str.replace(f"[{_SPACE}\\-]+", "_", regex=True)
     out["status_verifikasi"] = status
 
     usaha = _text(raw["memiliki_usaha"]).str.lower()
