@@ -162,7 +162,7 @@ def stage_publish(workers: int) -> dict:
     _timed(publish, "refresh_marts", "refresh_marts")
     _timed(db, "copy_query_to_csv", "select referrals (COPY TO)")
     _timed(exports, "_write_xlsx", "write referrals.xlsx")
-    _timed(exports, "read_csv_table", "read the COPY CSV into Arrow (twice per program)")
+    _timed(exports, "read_csv_table", "read the COPY CSV into Arrow")
     _timed(publish, "select_referrals", "select and record referrals (SQL)")
     _timed(publish, "write_export", "write_export (csv+parquet+xlsx+manifest)")
 

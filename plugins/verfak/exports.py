@@ -27,17 +27,15 @@ log = logging.getLogger(__name__)
 FILES = ("referrals.csv", "referrals.parquet", "referrals.xlsx")
 
 
-ARROW_TYPES = {"text": "string", "date": "date32", "integer": "int64"}
-
-
 def read_csv_table(csv_bytes: bytes, types: dict[str, str]):
     """The rows of a ``COPY ... TO STDOUT (FORMAT csv, HEADER)`` as a pyarrow Table of the declared
     types (an unquoted empty field is NULL, a quoted one an empty text, as PostgreSQL writes them)."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
+    arrow_types = {"text": pa.string(), "date": pa.date32(), "integer": pa.int64()}
     options = pa_csv.ConvertOptions(
-        column_types={c: getattr(pa, ARROW_TYPES[t])() for c, t in types.items()},
+        column_types={c: arrow_types[t] for c, t in types.items()},
         strings_can_be_null=True, quoted_strings_can_be_null=False,
     )  # fmt: skip
     table = pa_csv.read_csv(pa.BufferReader(csv_bytes), convert_options=options)
@@ -67,14 +65,13 @@ def _write_xlsx(table, types: dict[str, str], path: Path, title: str) -> None:
     from rustpy_xlsxwriter import FastExcel, Format
 
     number_formats = {"text": "@", "integer": "0"}
+    column_formats = {c: Format().set_num_format(number_formats[types[c]])
+                      for c in table.column_names if types[c] in number_formats}  # fmt: skip
+    text_columns = [c for c in table.column_names if types[c] == "text"]  # no green "number as text" marks
     workbook = FastExcel(str(path), autofit=False).format(datetime_format="DD/MM/YYYY", bold_headers=True).freeze(row=1)
     for i, name in enumerate(xlsx_sheet_names(title, table.num_rows)):
-        workbook = workbook.sheet(
-            name, table.slice(i * XLSX_ROWS_PER_SHEET, XLSX_ROWS_PER_SHEET),
-            column_formats={c: Format().set_num_format(number_formats[types[c]])
-                            for c in table.column_names if types[c] in number_formats},
-            ignore_errors=[c for c in table.column_names if types[c] == "text"],  # no green "number as text" marks
-        )  # fmt: skip
+        workbook = workbook.sheet(name, table.slice(i * XLSX_ROWS_PER_SHEET, XLSX_ROWS_PER_SHEET),
+                                  column_formats=column_formats, ignore_errors=text_columns)  # fmt: skip
     workbook.save()
 
 
@@ -83,18 +80,19 @@ def write_export(
     program: str,
     export_date: dt.date,
     csv_bytes: bytes,
+    table,
     types: dict[str, str],
     manifest_fields: dict,
 ) -> Path:
     """Write one program's export for a day and publish it atomically; return its folder.
 
     ``csv_bytes`` is the program's rows as PostgreSQL's ``COPY ... TO STDOUT (FORMAT csv, HEADER)``
-    wrote them (UTF-8): they are ``referrals.csv`` as they are, and read with the declared column
-    types for the Parquet and XLSX files, so the three formats hold the same rows.
+    wrote them (UTF-8): they are ``referrals.csv`` as they are. ``table`` is the same bytes read by
+    ``read_csv_table`` with the declared column types: the Parquet and XLSX files, so the three
+    formats hold the same rows.
     """
     import pyarrow.parquet as pq
 
-    table = read_csv_table(csv_bytes, types)
     program_dir = export_root / program
     program_dir.mkdir(parents=True, exist_ok=True)
     final = program_dir / export_date.isoformat()

@@ -72,10 +72,10 @@ def publish_program(name: str, export_date: dt.date, dag_run_id: str | None = No
         db.copy_query_to_csv(cur, export_query.as_string(cur), buffer)
     csv_bytes = buffer.getvalue()
     del buffer
-    statuses = read_csv_table(csv_bytes, types).column("status_rujukan")
-    rows, new = len(statuses), int(pc.sum(pc.equal(statuses, "baru")).as_py() or 0)
+    table = read_csv_table(csv_bytes, types)
+    rows, new = table.num_rows, int(pc.sum(pc.equal(table.column("status_rujukan"), "baru")).as_py() or 0)
     folder = write_export(
-        config.export_dir(), name, export_date, csv_bytes, types,
+        config.export_dir(), name, export_date, csv_bytes, table, types,
         {"agency": program.agency, "description": program.description, "period": period.strftime("%Y-%m"),
          "dag_run_id": dag_run_id, "new_referrals": new},
     )  # fmt: skip
