@@ -78,7 +78,7 @@ UPDATE core.person_version v
        hubungan_keluarga = d.hubungan_keluarga, alamat = d.alamat, rt = d.rt, rw = d.rw, kode_desa = d.kode_desa,
        valid_to = d.valid_to, attributes_hash = d.attributes_hash
   FROM desired_version d
- WHERE d.existing_id IS NOT NULL AND v.person_version_id = d.existing_id
+ WHERE v.person_version_id = d.existing_id
    AND (v.attributes_hash, v.valid_to) IS DISTINCT FROM (d.attributes_hash, d.valid_to);
 
 INSERT INTO core.person_version (person_version_id, nik, nama, jenis_kelamin, tanggal_lahir, no_kk,
@@ -119,23 +119,21 @@ DELETE FROM core.person_version v
 
 -- Referential integrity of what this load wrote, checked set-based (no foreign-key triggers on
 -- core: migration 0013). Any failure rolls back the whole period.
-CREATE TEMP TABLE load_integrity ON COMMIT DROP AS
-SELECT (SELECT count(*) FROM period_fact f WHERE NOT EXISTS (SELECT 1 FROM ref.desa d WHERE d.kode_desa = f.kode_desa))
-           AS fact_unknown_village,
-       (SELECT count(*) FROM period_fact f
-         WHERE NOT EXISTS (SELECT 1 FROM raw.submission_file s WHERE s.file_id = f.file_id)) AS fact_unknown_file,
-       (SELECT count(*) FROM desired_version v
-         WHERE NOT EXISTS (SELECT 1 FROM ref.desa d WHERE d.kode_desa = v.kode_desa)) AS version_unknown_village,
-       (SELECT count(*) FROM core.verifikasi f
-         WHERE f.nik IN (SELECT nik FROM affected_nik)
-           AND NOT EXISTS (SELECT 1 FROM core.person_version v WHERE v.person_version_id = f.person_version_id))
-           AS fact_without_version;
-
 DO $$
 DECLARE
     c record;
 BEGIN
-    SELECT * INTO c FROM load_integrity;
+    SELECT (SELECT count(*) FROM period_fact f
+             WHERE NOT EXISTS (SELECT 1 FROM ref.desa d WHERE d.kode_desa = f.kode_desa)) AS fact_unknown_village,
+           (SELECT count(*) FROM period_fact f
+             WHERE NOT EXISTS (SELECT 1 FROM raw.submission_file s WHERE s.file_id = f.file_id)) AS fact_unknown_file,
+           (SELECT count(*) FROM desired_version v
+             WHERE NOT EXISTS (SELECT 1 FROM ref.desa d WHERE d.kode_desa = v.kode_desa)) AS version_unknown_village,
+           (SELECT count(*) FROM core.verifikasi f
+             WHERE f.nik IN (SELECT nik FROM affected_nik)
+               AND NOT EXISTS (SELECT 1 FROM core.person_version v WHERE v.person_version_id = f.person_version_id))
+               AS fact_without_version
+      INTO c;
     IF c.fact_unknown_village + c.fact_unknown_file + c.version_unknown_village + c.fact_without_version > 0 THEN
         RAISE EXCEPTION 'core load: integrity check failed (facts with an unknown village: %%, with an unknown file: %%, '
                         'versions with an unknown village: %%, facts without a person version: %%)',
