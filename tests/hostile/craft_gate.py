@@ -1,0 +1,9 @@
+"""Crafted hostile files: gate (issue #12). build(out) writes them and returns their paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def build(out: Path) -> list[Path]:
+    return []
