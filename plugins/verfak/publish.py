@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from psycopg2 import sql
 
 from verfak import config, db
-from verfak.agency import sync_agencies
+from verfak.agency import program_select, sync_agencies
 from verfak.exports import read_csv_table, remove_old_exports, write_export
 from verfak.files import sha256_file
 from verfak.programs import Program, load_programs, referral_query
@@ -66,8 +66,10 @@ def publish_program(name: str, export_date: dt.date, dag_run_id: str | None = No
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.publish'), hashtext(%s))", (name,))
         selected = select_referrals(cur, program, period, export_date, dag_run_id)
         buffer = io.BytesIO()
-        export_query = sql.SQL("SELECT {} FROM publish.{} ORDER BY urutan").format(
-            sql.SQL(", ").join(map(sql.Identifier, types)), sql.Identifier(program.name)
+        # From the view's own query, not the view: an agency session may have kept the view from
+        # being refreshed tonight (verfak.agency), the export still follows the configuration.
+        export_query = sql.SQL("SELECT {} FROM ({}) v ORDER BY urutan").format(
+            sql.SQL(", ").join(map(sql.Identifier, types)), program_select(program)
         )
         db.copy_query_to_csv(cur, export_query.as_string(cur), buffer)
     csv_bytes = buffer.getvalue()
