@@ -71,6 +71,27 @@ def _context(report_dir: Path):
     return context, docs_dir
 
 
+def result_format(index_columns: list[str]) -> dict:
+    """Great Expectations' result format for the gate: every failing row's ids, never its values.
+
+    ``COMPLETE`` with ``unexpected_index_column_names`` gives the ids of *every* failing row (the
+    gate compares them with ``verfak.rules.evaluate``); ``exclude_unexpected_values`` leaves the
+    failing values out of ``unexpected_list``, ``partial_unexpected_counts`` and the index list
+    (which becomes ``[{"file_id": [...], "source_row": [...]}]``); ``partial_unexpected_count: 0``
+    and ``include_unexpected_rows: False`` keep samples and whole rows out. So the validation
+    results and the Data Docs rendered from them hold counts, rules and row places, no NIK, KK,
+    birth date or phone number (issue #12, item 10).
+    """
+    return {
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": index_columns,
+        "exclude_unexpected_values": True,
+        "partial_unexpected_count": 0,
+        "include_unexpected_rows": False,
+        "return_unexpected_index_query": False,
+    }
+
+
 def _validate(suite, frame: pd.DataFrame, index_columns: list[str], asset_name: str, run_name: str,
               report_dir: Path | None = None):  # fmt: skip
     """Run one suite on a DataFrame through a checkpoint that also updates the Data Docs."""
@@ -93,7 +114,7 @@ def _validate(suite, frame: pd.DataFrame, index_columns: list[str], asset_name: 
             name=f"verfak_{asset_name}",
             validation_definitions=[validation],
             actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["verfak"])],
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
+            result_format=result_format(index_columns),
         )
     )
     run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=gx.RunIdentifier(run_name=run_name))
@@ -111,13 +132,24 @@ def _failures(run, rules_by_id: dict, index_columns: list[str], rows: int):
                 # A rule that could not be evaluated is a pipeline error, not a data problem.
                 raise RuntimeError(f"rule {rule.rule_id} could not run: {result.exception_info.get('exception_message')}")
             details = result.result or {}
-            unexpected = details.get("unexpected_index_list") or []
-            counts.append((rule.rule_id, int(details.get("element_count", rows)), len(unexpected)))
-            for item in unexpected:
-                key = tuple(item[c] for c in index_columns)
-                failures.append((*key, rule.rule_id, rule.severity, rule.column, rule.message))
+            keys = _unexpected_keys(details.get("unexpected_index_list") or [], index_columns)
+            counts.append((rule.rule_id, int(details.get("element_count", rows)), len(keys)))
+            failures.extend((*key, rule.rule_id, rule.severity, rule.column, rule.message) for key in keys)
     columns = [*index_columns, "rule_id", "severity", "column_name", "message"]
     return pd.DataFrame(failures, columns=columns), counts
+
+
+def _unexpected_keys(unexpected: list[dict], index_columns: list[str]) -> list[tuple]:
+    """The failing rows' ids from an ``unexpected_index_list``: one dict per row (values included),
+    or, with ``exclude_unexpected_values``, dicts of id lists (``{"file_id": [...], "source_row": [...]}``)."""
+    keys: list[tuple] = []
+    for item in unexpected:
+        columns = [item[c] for c in index_columns]
+        if columns and isinstance(columns[0], list):
+            keys.extend(zip(*columns))
+        else:
+            keys.append(tuple(columns))
+    return keys
 
 
 def _evaluated_failures(frame: pd.DataFrame, evaluated: dict) -> tuple[pd.DataFrame, list[tuple[str, int, int]]]:
