@@ -15,8 +15,10 @@ Docs says so. The failures written to ``quality.row_issue`` always cover every r
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,15 @@ import numpy as np
 import pandas as pd
 
 from verfak import config
-from verfak.rules import RULES, RULES_BY_ID, VILLAGE_RULES_BY_ID, build_suite, build_village_suite, evaluate
+from verfak.rules import (
+    RULES,
+    RULES_BY_ID,
+    SUITE_NAME,
+    VILLAGE_RULES_BY_ID,
+    build_suite,
+    build_village_suite,
+    evaluate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -234,3 +244,54 @@ def run_village_checks(villages: pd.DataFrame, period: str, report_dir: Path | N
     failed, counts = _failures(run, VILLAGE_RULES_BY_ID, ["kode_desa"], len(frame))
     log.info("period %s: %d village(s) checked, %d flag(s) for the data engineers", period, len(frame), len(failed))
     return GateResult(failed, counts, bool(run.success), index)
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+#: Where the file-backed context keeps validation results, and where the Data Docs render them:
+#: ``<folder>/<suite>/<run name>/<run time>/<batch>.json|.html``.
+RESULT_FOLDERS = (Path("gx") / "uncommitted" / "validations", Path("data_docs") / "validations")
+_RUN_TIME_FORMAT = "%Y%m%dT%H%M%S.%fZ"
+
+
+def report_retention_days() -> int:
+    """Days the validation results and their Data Docs pages are kept (``VERFAK_REPORT_RETENTION_DAYS``)."""
+    value = int(os.environ.get("VERFAK_REPORT_RETENTION_DAYS", "30"))
+    if value < 0:
+        raise ValueError(f"VERFAK_REPORT_RETENTION_DAYS must be 0 or more, not {value}")
+    return value
+
+
+def _run_day(folder: Path) -> dt.date | None:
+    """The UTC day of a run folder (``20240701T020000.123456Z``); its modification day if unnamed."""
+    try:
+        return dt.datetime.strptime(folder.name, _RUN_TIME_FORMAT).date()
+    except ValueError:
+        return dt.datetime.fromtimestamp(folder.stat().st_mtime, dt.timezone.utc).date()
+
+
+def remove_old_results(report_dir: Path, keep_days: int, today: dt.date) -> list[Path]:
+    """Delete the validation results and Data Docs pages of runs older than ``keep_days`` (like the
+    exports' ``VERFAK_EXPORT_RETENTION_DAYS``), then rebuild the Data Docs index so it lists only
+    what is left. Returns the run folders removed."""
+    removed: list[Path] = []
+    for relative in RESULT_FOLDERS:
+        base = report_dir / relative
+        if not base.is_dir():
+            continue
+        for run_folder in sorted(base.glob("*/*/*")):
+            if run_folder.is_dir() and not run_folder.is_symlink() and (today - _run_day(run_folder)).days > keep_days:
+                shutil.rmtree(run_folder)
+                removed.append(run_folder)
+        for run_name in base.glob("*/*"):
+            if run_name.is_dir() and not any(run_name.iterdir()):
+                run_name.rmdir()
+    if removed and (report_dir / "data_docs" / "index.html").exists():
+        from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+        context, _ = _context(report_dir)
+        # only the suite's page and the index are rendered again (the index lists what is left)
+        context.build_data_docs(site_names=["verfak"], resource_identifiers=[ExpectationSuiteIdentifier(SUITE_NAME)])
+    if removed:
+        log.info("reports: removed %d validation run folder(s) older than %d days", len(removed), keep_days)
+    return removed

@@ -277,6 +277,9 @@ def write_report(run_date: dt.date, dag_run_id: str | None = None, deadline_at: 
     _write_atomic(day_page, render(info, root, "../../", run, charts, plotly_src))
     _write_atomic(root / "latest" / "index.html", render(info, root, "../", run, charts, plotly_src))
     numbers = headline(info)
+    from verfak import quality  # pandas and numpy: only when a report is written
+
+    quality.remove_old_results(root, quality.report_retention_days(), run_date)
     with db.transaction(conn_id) as cur:
         db.run_sql_file(cur, "ops/upsert_report_run.sql", {
             "run_date": run_date, "dag_run_id": dag_run_id, "period": info["period"],
