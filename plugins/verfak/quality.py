@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from verfak import config
+from verfak.files import private_files, tighten
 from verfak.rules import (
     RULES,
     RULES_BY_ID,
@@ -102,6 +103,7 @@ def result_format(index_columns: list[str]) -> dict:
     }
 
 
+@private_files()
 def _validate(suite, frame: pd.DataFrame, index_columns: list[str], asset_name: str, run_name: str,
               report_dir: Path | None = None):  # fmt: skip
     """Run one suite on a DataFrame through a checkpoint that also updates the Data Docs."""
@@ -129,6 +131,8 @@ def _validate(suite, frame: pd.DataFrame, index_columns: list[str], asset_name: 
     )
     run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=gx.RunIdentifier(run_name=run_name))
     index = docs_dir / "index.html"
+    for folder in (docs_dir, report_dir / "gx"):  # the Data Docs' static assets are copied with their mode
+        tighten(folder)
     return run, (index if index.exists() else None)
 
 
@@ -270,6 +274,7 @@ def _run_day(folder: Path) -> dt.date | None:
         return dt.datetime.fromtimestamp(folder.stat().st_mtime, dt.timezone.utc).date()
 
 
+@private_files()
 def remove_old_results(report_dir: Path, keep_days: int, today: dt.date) -> list[Path]:
     """Delete the validation results and Data Docs pages of runs older than ``keep_days`` (like the
     exports' ``VERFAK_EXPORT_RETENTION_DAYS``), then rebuild the Data Docs index so it lists only
@@ -292,6 +297,7 @@ def remove_old_results(report_dir: Path, keep_days: int, today: dt.date) -> list
         context, _ = _context(report_dir)
         # only the suite's page and the index are rendered again (the index lists what is left)
         context.build_data_docs(site_names=["verfak"], resource_identifiers=[ExpectationSuiteIdentifier(SUITE_NAME)])
+        tighten(report_dir / "data_docs")
     if removed:
         log.info("reports: removed %d validation run folder(s) older than %d days", len(removed), keep_days)
     return removed
