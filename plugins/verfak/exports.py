@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from verfak.files import sha256_file
+from verfak.files import private_files, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ def _write_xlsx(table, types: dict[str, str], path: Path, title: str) -> None:
     workbook.save()
 
 
+@private_files()
 def write_export(
     export_root: Path,
     program: str,

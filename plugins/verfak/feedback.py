@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 from verfak import config, db
+from verfak.files import private_files
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ def feedback_dir(period: str) -> Path:
     return config.export_dir() / "feedback" / period
 
 
+@private_files()
 def write_feedback(period: str, conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
     """Rewrite the period's feedback folder; return the number of villages with a file."""
     with db.transaction(conn_id) as cur:

@@ -106,7 +106,7 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
     period_start, _ = period_bounds(period)
     conn = db.connect(conn_id)
     try:
-        with conn, conn.cursor() as cur:
+        with db.clean_errors(), conn, conn.cursor() as cur:
             # One core load at a time (periods share people's histories); a second run waits for it.
             cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.core_load'))")
             raw = _read_raw(cur, period)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from verfak import completeness, config, db
 from verfak.config import INCLUDE_DIR
+from verfak.files import private_files
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +259,7 @@ def render(info: dict, report_root: Path, prefix: str, run: dict, charts: dict, 
     )  # fmt: skip
 
 
+@private_files()
 def write_report(run_date: dt.date, dag_run_id: str | None = None, deadline_at: dt.datetime | None = None,
                  period: str | None = None, conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:  # fmt: skip
     """Write the day's report and ``latest``, record it in ops.report_run; return its headline numbers."""
@@ -277,6 +279,9 @@ def write_report(run_date: dt.date, dag_run_id: str | None = None, deadline_at: 
     _write_atomic(day_page, render(info, root, "../../", run, charts, plotly_src))
     _write_atomic(root / "latest" / "index.html", render(info, root, "../", run, charts, plotly_src))
     numbers = headline(info)
+    from verfak import quality  # pandas and numpy: only when a report is written
+
+    quality.remove_old_results(root, quality.report_retention_days(), run_date)
     with db.transaction(conn_id) as cur:
         db.run_sql_file(cur, "ops/upsert_report_run.sql", {
             "run_date": run_date, "dag_run_id": dag_run_id, "period": info["period"],
