@@ -168,13 +168,15 @@ def test_the_xlsx_writer_cuts_text_over_excels_limit_instead_of_failing(tmp_path
 def test_rows_for_another_village_of_the_kecamatan_are_errors_and_nothing_is_loaded_for_it(warehouse):
     run_file(warehouse, "gate_desa_lain.csv")
 
+    # the file is accepted (a row names its folder's village), only that row reaches core
+    assert warehouse.query("SELECT status, kode_desa FROM raw.submission_file") == [("accepted", VILLAGE)]
+    for table in ("core.verifikasi", "core.person_version", "core.household"):
+        assert warehouse.scalar(f"SELECT count(*) FROM {table} WHERE kode_desa = %s", (SAME_KECAMATAN,)) == 0
+    assert warehouse.query("SELECT source_row, kode_desa FROM core.verifikasi") == [(2, VILLAGE)]
+    # rows 3 and 4 are errors, with the rule's message
     assert gate_issues(warehouse) == {3: {expected("kode_desa_sesuai_folder")},
                                       4: {expected("kode_desa_sesuai_folder")}}  # fmt: skip
     assert "bukan desa folder pengiriman" in RULES_BY_ID["kode_desa_sesuai_folder"].message
-    assert warehouse.query("SELECT status, kode_desa FROM raw.submission_file") == [("accepted", VILLAGE)]
-    assert warehouse.query("SELECT source_row, kode_desa FROM core.verifikasi") == [(2, VILLAGE)]
-    for table in ("core.verifikasi", "core.person_version", "core.household"):
-        assert warehouse.scalar(f"SELECT count(*) FROM {table} WHERE kode_desa = %s", (SAME_KECAMATAN,)) == 0
     lines = feedback_lines(warehouse)
     assert [(line["baris"], line["kolom"], line["nilai_dikirim"], line["kode_aturan"]) for line in lines] == [
         ("3", "kode_desa", SAME_KECAMATAN, "kode_desa_sesuai_folder"),
