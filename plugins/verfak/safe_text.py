@@ -48,9 +48,11 @@ def neutralise_sql(column: str):
     """``neutralise`` as a SQL expression over a text column (psycopg2 ``sql.Composed``)."""
     from psycopg2 import sql
 
-    return sql.SQL("CASE WHEN left({c}, 1) IN ({starts}) THEN {prefix} || {c} ELSE {c} END").format(
+    # ascii() reads the first character's code without building a new text (left() did: twice the
+    # COPY time of the referrals at 200,000 rows)
+    return sql.SQL("CASE WHEN ascii({c}) IN ({starts}) THEN {prefix} || {c} ELSE {c} END").format(
         c=sql.Identifier(column),
-        starts=sql.SQL(", ").join(map(sql.Literal, _PREFIXED_STARTS)),
+        starts=sql.SQL(", ").join(sql.Literal(ord(start)) for start in _PREFIXED_STARTS),
         prefix=sql.Literal(CSV_PREFIX),
     )
 
