@@ -146,7 +146,7 @@ def _locate(relative: str, villages: dict[str, str]) -> tuple[str | None, str | 
     """
     parts = Path(relative).parts
     folders = parts[:-1]
-    folder = parts[1] if len(parts) >= 2 else None
+    folder = parts[1] if len(parts) >= 3 else None  # the village folder's name as written, if there is one
     period = next((p for p in map(_period_of, folders[:1]) if p), None) or next(
         (p for p in map(_period_of, folders) if p), None)  # fmt: skip
     kode_desa = next((villages[k] for k in (normalise_kode_desa(f) for f in folders) if k in villages), None)
