@@ -75,9 +75,9 @@ def _ingest_one(relative: str) -> tuple[dict, dict]:
 def stage_ingest(workers: int) -> dict:
     import multiprocessing
 
-    from verfak import config, db, ingest
+    from verfak import config, db, files, ingest
 
-    _timed(ingest, "sha256_file" if hasattr(ingest, "sha256_file") else "_sha256", "sha256")
+    _timed(files, "read_fd", "read once + sha256 (files.read_fd)")  # one read: hashed and parsed (issue #12)
     _timed(ingest, "read_submission", "read_submission (intake.py)")
     _timed(ingest, "_copy_rows", "copy_rows: CSV buffer + COPY raw rows")
     _timed(db, "copy_rows", "  of which COPY")

@@ -23,7 +23,7 @@ from verfak.safe_text import neutralise, shorten
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_COLUMNS = ("file", "baris", "kolom", "nilai_dikirim", "tingkat", "kode_aturan", "pesan")
+FEEDBACK_COLUMNS = ("file", "sheet", "baris", "kolom", "nilai_dikirim", "tingkat", "kode_aturan", "pesan")
 
 
 def feedback_dir(period: str) -> Path:
@@ -37,7 +37,7 @@ def write_feedback(period: str, conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
         cur.execute(db.sql_file("quality/select_feedback.sql"), {"period": period})
         rows = cur.fetchall()
     by_village: dict[str, list[tuple]] = {}
-    for kode_desa, *row in rows:
+    for kode_desa, *row, _key in rows:  # _key: the row's key in its file, for the order only
         by_village.setdefault(kode_desa, []).append(row)
 
     target = feedback_dir(period)

@@ -33,6 +33,8 @@ TEMPLATE_DIR = INCLUDE_DIR / "templates" / "report"
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 TOP_RULES = 10
 ALERT_LIMIT = 50
+LIST_LIMIT = 200  # rejected files without a village, skipped paths
+SKIPPED_DAYS = 7
 
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -74,6 +76,8 @@ def collect(period: str | None = None, run_date: dt.date | None = None, alerts_s
             "numbers": {},
             "rules": [],
             "rejected_files": [],
+            "unplaced_files": [],
+            "skipped_paths": [],
             "trend": trend,
             "verified": _verified_totals(trend, period),
             "exports": exports,
@@ -91,6 +95,13 @@ def collect(period: str | None = None, run_date: dt.date | None = None, alerts_s
             info["rules"] = completeness.rows(cur)
             db.run_sql_file(cur, "ops/select_rejected_files.sql", {"period": period})
             info["rejected_files"] = completeness.rows(cur)
+        # Files no village hears of, and paths ingest skipped: paths masked like alerts (no NIK in a name).
+        from verfak.alerts import scrub
+
+        db.run_sql_file(cur, "ops/select_unplaced_files.sql", {"period": period, "limit": LIST_LIMIT})
+        info["unplaced_files"] = [{**r, "path": scrub(r["path"])} for r in completeness.rows(cur)]
+        db.run_sql_file(cur, "ops/select_skipped_paths.sql", {"days": SKIPPED_DAYS, "limit": LIST_LIMIT})
+        info["skipped_paths"] = [{**r, "path": scrub(r["path"])} for r in completeness.rows(cur)]
     return info
 
 
