@@ -19,13 +19,10 @@ import csv
 import io
 from pathlib import Path
 
+from verfak.columns import COLUMNS
+
 PERIOD = "2024-06"
-HEADER = (
-    "nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir", "hubungan_keluarga", "alamat", "rt",
-    "rw", "kode_desa", "status_verifikasi", "alasan", "desil", "pekerjaan", "pendidikan",
-    "pendapatan_bulanan", "minat_pelatihan", "memiliki_usaha", "minat_usaha", "no_hp",
-    "tanggal_verifikasi", "petugas",
-)  # fmt: skip
+HEADER = COLUMNS  # the contract, in its order
 
 VILLAGE_A = "32.16.01.2001"  # Tarumajaya, Sagara Makmur
 VILLAGE_B = "32.16.01.2002"  # Tarumajaya, Segarajaya
