@@ -265,7 +265,7 @@ def test_the_load_refuses_a_fact_naming_a_village_outside_the_reference(warehous
     def gate_bug(cur, table, frame, columns):
         if table == "staging.verifikasi":
             frame = frame.copy()
-            frame.loc[frame.index[0], "kode_desa_baris"] = "32.16.99.9999"
+            frame.loc[frame.index[0], "kode_desa"] = "32.16.99.9999"  # core takes the folder's village
         real(cur, table, frame, columns)
 
     monkeypatch.setattr(load, "_copy_frame", gate_bug)
