@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 WITH_ENV := scripts/with-env.sh
+# `make airflow EXECUTOR=celery`: CeleryExecutor with Redis and two workers; LocalExecutor by default.
+EXECUTOR ?= local
 
 .PHONY: help setup run test test-fast lint fixes airflow stop bench clean-data
 
@@ -26,10 +28,10 @@ lint: setup ## check the code (ruff: errors, bugbear, import order)
 fixes: setup ## fix what the linter can fix by itself
 	@$(WITH_ENV) ruff check --fix plugins dags tests bench scripts
 
-airflow: setup ## start the Airflow UI (http://localhost:8080), scheduler and DAG processor
-	@$(WITH_ENV) scripts/airflow_services.sh start
+airflow: setup ## start the Airflow UI (http://localhost:8080, AIRFLOW_UI_PORT), scheduler, DAG processor, triggerer (EXECUTOR=celery: with Redis and two Celery workers)
+	@EXECUTOR=$(EXECUTOR) $(WITH_ENV) scripts/airflow_services.sh start
 
-stop: ## stop what these commands started (Airflow services, PostgreSQL), by their pid files
+stop: ## stop what these commands started (Airflow services, Celery workers, Redis, PostgreSQL), by their pid files
 	@scripts/stop.sh
 
 bench: setup ## the benchmark: 1,000,000 and 250,000 rows through the nightly cycle against COPY (BENCH_ARGS="--rows N --second-size S --keep")

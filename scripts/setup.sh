@@ -156,4 +156,7 @@ fi
 "$VENV/bin/python" -m verfak migrate
 # Headless Chromium for the nightly report's browser test (installed as root when missing).
 "$ROOT/scripts/ensure_chromium.sh" >/dev/null || say "no Chromium: the report's browser test will fail until it is installed"
+# Redis for the Celery executor (`make airflow EXECUTOR=celery` and its end-to-end test): installed
+# as root when missing, never started here (LocalExecutor runs don't need it; see scripts/redis.sh).
+"$ROOT/scripts/ensure_redis.sh" >/dev/null || say "no redis-server: the Celery executor and its test need it"
 say "ready: PostgreSQL on 127.0.0.1:$PGPORT, Airflow home .local/airflow, environment in .local/env"

@@ -16,6 +16,13 @@ some with a title block above the header. On top of the valid rows each period c
 defective rows, each breaking exactly one rule (see ``DEFECT_RULES``), so a pipeline that
 accepts them gets the layak count wrong. ``SampleSummary.bad_rows`` says where they are.
 
+Each file carries the moment its village delivered it as its modification time (the landing zone
+keeps it, and the completeness views count a file on time by it): most villages send within a few
+days of their last field visit, between the 5th and the cut-off day (the 17th) of the period's own
+month; a few per period (``LATE_VILLAGES``) send after the cut-off. No village is missing: leaving
+one out would change the sample's figures (1,144 and 1,121 verified) that the tests and the README
+rely on.
+
 Everything is driven by one seed (``random.Random`` and a Faker ``id_ID`` instance, never the
 global random): the same seed gives byte-identical files.
 
@@ -26,6 +33,7 @@ Layers, from data to files:
   the canonical column names) per village and period, with the defects already in place;
   ``SamplePlan`` sets the sizes, so a benchmark can ask for a much larger population;
 * ``write_submission`` writes one submission in its village's format;
+* ``delivery_times`` says when each village delivered each file;
 * ``generate_sample_landing`` does all of it and returns a ``SampleSummary``.
 """
 
@@ -33,11 +41,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from faker import Faker
@@ -57,6 +66,7 @@ __all__ = [
     "Submission",
     "Village",
     "build_sample_submissions",
+    "delivery_times",
     "generate_sample_landing",
     "load_villages",
     "write_submission",
@@ -109,6 +119,11 @@ DEFECT_RULES = {
     "alasan_kosong": "alasan",
     "baris_ganda": "nik",
 }
+
+# When the villages deliver (the files' modification times), in Bekasi's time (WIB, UTC+7).
+WIB = timezone(timedelta(hours=7))
+DELIVERY_CUTOFF_DAY = 17              # VERFAK_CUTOFF_DAY's default: on time up to the 17th
+LATE_VILLAGES = {"2024-05": 5, "2024-06": 8}  # villages per period that deliver after the cut-off
 
 # Fixed so that XLSX files are byte-identical from run to run.
 XLSX_TIMESTAMP = datetime(2024, 7, 1, 8, 0, 0)
@@ -840,6 +855,31 @@ def _save_workbook_reproducibly(workbook: Workbook, path: Path) -> None:
             target.writestr(member, source.read(info.filename))
 
 
+def delivery_times(submissions: list[Submission], seed: int = DEFAULT_SEED) -> dict[Path, datetime]:
+    """When each village delivered each file (``relative_path`` -> aware datetime in WIB).
+
+    On time: 0-3 days after the village's last field visit of the month, between the 5th and the
+    17th, in office hours. Late: ``LATE_VILLAGES[period]`` villages chosen at random deliver on the
+    18th-27th. A generator of its own (from the seed), so the files' contents don't change.
+    """
+    rng = random.Random(f"{seed}:delivery")
+    times: dict[Path, datetime] = {}
+    for period in sorted({s.period for s in submissions}):
+        of_period = [s for s in submissions if s.period == period]
+        late = {s.village.kode_desa for s in rng.sample(of_period, min(LATE_VILLAGES.get(period, 0), len(of_period)))}
+        year, month = map(int, period.split("-"))
+        for submission in of_period:
+            visits = [r["tanggal_verifikasi"] for r in submission.rows if isinstance(r["tanggal_verifikasi"], date)]
+            last_visit = max(visits).day if visits else 5
+            if submission.village.kode_desa in late:
+                day = rng.randint(DELIVERY_CUTOFF_DAY + 1, 27)
+            else:
+                day = min(max(last_visit + rng.randint(0, 3), 5), DELIVERY_CUTOFF_DAY)
+            times[submission.relative_path] = datetime(year, month, day, rng.randint(8, 15), rng.randrange(60),
+                                                       rng.randrange(60), tzinfo=WIB)
+    return times
+
+
 def write_submission(landing_dir: Path, submission: Submission) -> Path:
     """Write one submission under ``landing_dir`` in its village's format; returns the path."""
     path = Path(landing_dir) / submission.relative_path
@@ -874,12 +914,17 @@ class SampleSummary:
     layak_by_period: dict[str, int]
     bad_rows: list[BadRow]
     format_by_file: dict[str, int]  # file format -> number of files
+    delivered_at: dict[Path, datetime] = field(default_factory=dict)  # relative path -> file's mtime
 
 
 def generate_sample_landing(landing_dir: Path, seed: int = DEFAULT_SEED) -> SampleSummary:
     """Write the May and June 2024 submissions of all 187 villages into ``landing_dir``."""
     submissions = build_sample_submissions(seed)
     files = [write_submission(landing_dir, s) for s in submissions]
+    delivered = delivery_times(submissions, seed)
+    for submission, path in zip(submissions, files):
+        moment = delivered[submission.relative_path].timestamp()
+        os.utime(path, (moment, moment))
     bad_rows = [
         BadRow(s.period, s.village.kode_desa, s.file_name, s.first_data_row + index, column, rule)
         for s in submissions
@@ -892,4 +937,5 @@ def generate_sample_landing(landing_dir: Path, seed: int = DEFAULT_SEED) -> Samp
         layak_by_period={p: sum(s.valid_layak() for s in submissions if s.period == p) for p in PERIODS},
         bad_rows=bad_rows,
         format_by_file=dict(sorted(Counter(s.file_format for s in submissions).items())),
+        delivered_at=delivered,
     )

@@ -187,3 +187,15 @@ def test_corrected_resubmission_supersedes_and_replaces_the_period(warehouse, sa
     run_publish()
     manifest = json.loads((warehouse.exports / "bantuan_tunai" / "2024-07-01" / "manifest.json").read_text())
     assert manifest["row_count"] == 1122
+
+
+def test_the_sample_villages_deliver_mostly_on_time(sample_run, warehouse_uri):
+    """The files' modification times are their delivery: most by the 17th of the period's month, a few late."""
+    from verfak.sample_data import LATE_VILLAGES
+
+    rows = q(warehouse_uri, """SELECT periode, expected, received, on_time, late, missing
+                                 FROM mart.completeness_kabupaten ORDER BY period""")  # fmt: skip
+    assert rows == [("2024-05", 187, 187, 182, 5, 0), ("2024-06", 187, 187, 179, 8, 0)]
+    assert {r[0]: r[4] for r in rows} == LATE_VILLAGES
+    delivered = sample_run["summary"].delivered_at
+    assert len(delivered) == 374 and all(str(path).startswith(m.strftime("%Y-%m")) for path, m in delivered.items())
