@@ -8,6 +8,11 @@ three DAGs are unpaused; the scheduler runs verfak_ingest (its latest half-hour)
 chain verfak_validate_load and verfak_publish. A metadata database, landing/export/report folders
 and the session's test warehouse of its own; scripts/stop.sh stops everything it started, also
 when the test fails.
+
+The landing zone is the sample's files of its first ``VILLAGES`` villages (both periods): each file
+is a mapped task, and the whole sample's 374 files took 9 minutes through two workers on the
+shared 2-core machine, too long for ``make test`` (the suite stays well under 15 minutes). The
+expected figures come from the sample generator's own submissions of those villages.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ from verfak.exports import verify_export
 pytestmark = pytest.mark.airflow
 
 DAGS = ("verfak_ingest", "verfak_validate_load", "verfak_publish")
-#: Rows of each program's export of the sample's latest period (2024-06).
-EXPORT_ROWS = {"bantuan_tunai": 1121, "pelatihan": 217, "permodalan": 194}
+PROGRAMS = ("bantuan_tunai", "pelatihan", "permodalan")
+#: How many of the sample's villages go through Celery (the first ones by code; both periods).
+VILLAGES = 12
 PIPELINE_TIMEOUT_S = 600
 
 
@@ -116,7 +122,17 @@ def wait_for(what: str, check, env: dict, deadline: float, pause: float = 2.0):
 
 def test_three_dags_through_scheduler_and_two_celery_workers(celery_env, warehouse, sample_landing):
     env, data, port = celery_env
-    copy_landing(sample_landing[0], data / "landing")
+    from verfak.sample_data import build_sample_submissions
+
+    villages = sorted(p.name for p in (sample_landing[0] / "2024-06").iterdir())[:VILLAGES]
+    for period_dir in sorted(sample_landing[0].iterdir()):
+        for village in villages:
+            copy_landing(period_dir / village, data / "landing" / period_dir.name / village)
+    submissions = [s for s in build_sample_submissions() if s.village.kode_desa in villages]
+    files = len(submissions)
+    expected_layak = {period: sum(s.valid_layak() for s in submissions if s.period == period)
+                      for period in ("2024-05", "2024-06")}  # fmt: skip
+    assert files == 2 * VILLAGES and all(expected_layak.values())
     started = time.monotonic()
     deadline = started + PIPELINE_TIMEOUT_S
     sessions: set[int] = set()
@@ -168,7 +184,7 @@ def test_three_dags_through_scheduler_and_two_celery_workers(celery_env, warehou
         for row in by_host:
             print("  ", *row)
         assert set(per_worker) == workers, by_host
-        assert sum(per_worker.values()) >= 374 + 2 + 2 + 3  # a task per file, each DAG's own tasks
+        assert sum(per_worker.values()) >= files + 2 + 2 + 3  # a task per file, each DAG's own tasks
         # Both workers took their tasks from this test's Redis.
         services = Path(env["VERFAK_SERVICES_DIR"])
         redis_port = (services / "redis" / "port").read_text().strip()
@@ -176,18 +192,20 @@ def test_three_dags_through_scheduler_and_two_celery_workers(celery_env, warehou
             log = (services / "logs" / f"airflow-celery-worker-{i}.log").read_text()
             assert f"Connected to redis://:**@127.0.0.1:{redis_port}/0" in log, log[-2000:]
         # Celery kept its results in the metadata database (db+postgresql://), one per task instance.
-        assert metadata_query(env, "SELECT count(*) FROM celery_taskmeta")[0][0] >= 374
+        assert metadata_query(env, "SELECT count(*) FROM celery_taskmeta")[0][0] >= files
 
         # What the agencies get: each program's export of 2024-06, complete and consistent.
-        assert warehouse.scalar("SELECT count(*) FROM raw.submission_file WHERE status = 'accepted'") == 374
+        assert warehouse.scalar("SELECT count(*) FROM raw.submission_file WHERE status = 'accepted'") == files
         layak = dict(warehouse.query("SELECT periode, sum(layak) FROM mart.verified_count GROUP BY 1"))
-        assert layak == {"2024-05": 1144, "2024-06": 1121}
-        for program, rows in EXPORT_ROWS.items():
+        assert layak == expected_layak
+        for program in PROGRAMS:
             root = data / "exports" / program
             folder = root / (root / "LATEST").read_text().strip()
             assert verify_export(folder) == [], program
             manifest = json.loads((folder / "manifest.json").read_text())
-            assert (manifest["row_count"], manifest["period"]) == (rows, "2024-06"), (program, manifest)
+            assert manifest["period"] == "2024-06", (program, manifest)
+            if program == "bantuan_tunai":  # every verified person of the latest period
+                assert manifest["row_count"] == expected_layak["2024-06"], manifest
         assert (data / "exports" / "feedback" / "2024-06").is_dir()
     finally:
         sessions |= set(service_pids(env).values()) if (Path(env["VERFAK_SERVICES_DIR"]) / "pids").is_dir() else set()
