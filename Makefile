@@ -5,7 +5,7 @@ WITH_ENV := scripts/with-env.sh
 # `make airflow EXECUTOR=celery`: CeleryExecutor with Redis and two workers; LocalExecutor by default.
 EXECUTOR ?= local
 
-.PHONY: help setup run test test-fast lint fixes airflow stop bench clean-data
+.PHONY: help setup run test test-fast lint fixes lock airflow stop bench clean-data
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -27,6 +27,10 @@ lint: setup ## check the code (ruff: errors, bugbear, import order)
 
 fixes: setup ## fix what the linter can fix by itself
 	@$(WITH_ENV) ruff check --fix plugins dags tests bench scripts
+
+lock: ## after changing requirements*.txt: install them unconstrained, then pin every package in constraints.txt
+	@.venv/bin/pip install --quiet -r requirements-dev.txt
+	@{ sed -n '1,3p' constraints.txt; .venv/bin/pip freeze --exclude-editable; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 airflow: setup ## start the Airflow UI (http://localhost:8080, AIRFLOW_UI_PORT), scheduler, DAG processor, triggerer (EXECUTOR=celery: with Redis and two Celery workers)
 	@EXECUTOR=$(EXECUTOR) $(WITH_ENV) scripts/airflow_services.sh start

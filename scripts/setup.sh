@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent local setup, shared by `make run`, `make test` and `make airflow`:
-#   1. a virtualenv from requirements-dev.txt (reinstalled only when the requirements change);
+#   1. a virtualenv from requirements-dev.txt, every version fixed by constraints.txt (reinstalled only
+#      when one of them changes);
 #   2. a PostgreSQL server of its own in .local/pg (started on a free loopback port, pid in its data dir);
 #   3. the roles and databases: `airflow` (Airflow's metadata) and `verfak` (the warehouse);
 #   4. .local/env, the environment every other command runs with (Airflow home, connections, folders);
@@ -23,7 +24,7 @@ mkdir -p "$LOCAL"
 chmod 755 "$LOCAL"
 
 # --- 1. virtualenv -------------------------------------------------------------------------------
-req_hash=$(cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" | sha256sum | cut -c1-16)
+req_hash=$(cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" "$ROOT/constraints.txt" | sha256sum | cut -c1-16)
 if [[ ! -x "$VENV/bin/python" ]]; then
   say "creating virtualenv in .venv"
   "$PY" -m venv "$VENV" || die "could not create a virtualenv with $PY (install python3-venv)"
@@ -31,7 +32,7 @@ fi
 if [[ "$(cat "$VENV/.requirements-hash" 2>/dev/null)" != "$req_hash" ]]; then
   say "installing requirements into .venv (first time: about a minute)"
   "$VENV/bin/pip" install --quiet --upgrade pip
-  "$VENV/bin/pip" install --quiet -r "$ROOT/requirements-dev.txt"
+  "$VENV/bin/pip" install --quiet -r "$ROOT/requirements-dev.txt" -c "$ROOT/constraints.txt"
   echo "$req_hash" > "$VENV/.requirements-hash"
 fi
 

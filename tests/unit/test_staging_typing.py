@@ -148,6 +148,7 @@ def test_typing_stays_in_pyarrow(monkeypatch):
     """No pattern of the typing falls back to Python's re cell by cell (the money separators
     aside, which run only on cells holding a separator)."""
     calls = []
+    patched = []
     for cls in type(pd.Series(["a"], dtype="str").array).__mro__:  # the element-wise fallback
         if "_str_map" in vars(cls):
             original = vars(cls)["_str_map"]
@@ -157,6 +158,14 @@ def test_typing_stays_in_pyarrow(monkeypatch):
                 return _original(self, *args, **kwargs)
 
             monkeypatch.setattr(cls, "_str_map", counting)
+            patched.append(cls.__name__)
+    # If pandas renames its private fallback, nothing is patched and the test would pass without
+    # checking anything: it must fail instead, so the probe is updated.
+    assert patched, "pandas' element-wise string fallback (_str_map) was not found: update this probe"
+    # a lookbehind RE2 can't run: pandas falls back to Python cell by cell, and the probe must see it
+    pd.Series(["ab"], dtype="str").str.replace(r"(?<=a)b", "c", regex=True)
+    assert calls, f"the patched {patched} did not see an element-wise operation: update this probe"
+    calls.clear()
     raw = _raw([{"nik": f"3216 0141 0190 {i:04d}", "pendapatan_bulanan": "750000", "tanggal_lahir": "01/01/1990"}
                 for i in range(1, 50)])  # fmt: skip
     type_rows(raw, "2024-06")
