@@ -3,7 +3,11 @@
 ``publish.<program>`` shows the program's latest referrals with only the program's columns.
 Role ``agency_<program>`` may connect to the warehouse, use schema ``publish`` and read that one
 view: not ``raw``, ``staging``, ``core``, ``quality``, ``mart``, the referral tables, nor another
-agency's view. The view runs with its owner's rights, so the role needs nothing else.
+agency's view. The view runs with its owner's rights, so the role needs nothing else. The one
+thing an agency may write is an outcome of one of its own referrals, through the function
+``publish.catat_tindak_lanjut`` (``SECURITY DEFINER``, checked like a return file); it has no
+write grant on any table. What each program accepts back (its statuses, the final ones,
+``response_days``) is copied here into ``publish.program_outcome`` for the SQL checks.
 
 Passwords come from the environment (``VERFAK_AGENCY_PASSWORD_<PROGRAM>``, e.g.
 ``VERFAK_AGENCY_PASSWORD_BANTUAN_TUNAI``), never from the repository. Without one the role exists
@@ -89,6 +93,18 @@ def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
         cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))
         cur.execute(sql.SQL("GRANT USAGE ON SCHEMA publish TO {}").format(role))
         cur.execute(sql.SQL("GRANT SELECT ON publish.{} TO {}").format(sql.Identifier(program.name), role))
+        cur.execute(sql.SQL("GRANT EXECUTE ON FUNCTION publish.catat_tindak_lanjut(text, text, date, bigint, text, "
+                            "text) TO {}").format(role))  # fmt: skip
+        cur.execute(
+            """INSERT INTO publish.program_outcome (program, agency, statuses, final, response_days)
+               VALUES (%s, %s, %s, %s, %s)
+               ON CONFLICT (program) DO UPDATE SET agency = EXCLUDED.agency, statuses = EXCLUDED.statuses,
+                   final = EXCLUDED.final, response_days = EXCLUDED.response_days
+               WHERE (publish.program_outcome.agency, publish.program_outcome.statuses, publish.program_outcome.final,
+                      publish.program_outcome.response_days)
+                     IS DISTINCT FROM (EXCLUDED.agency, EXCLUDED.statuses, EXCLUDED.final, EXCLUDED.response_days)""",
+            (program.name, program.agency, list(program.statuses), list(program.final), program.response_days),
+        )
     log.info("agency views and roles in sync: %s", ", ".join(p.role for p in programs.values()))
     if without_password:
         log.info("agency roles stay unable to log in until these are set: %s", ", ".join(without_password))
