@@ -1,8 +1,10 @@
 """
 ### verfak_publish: marts and the nightly referral exports for the agencies
 
-Runs every night at 02:00 WIB and whenever **verfak_validate_load** loads a period (Asset
-`verfak_core_verifikasi`). Refreshes the marts (verified people per period, kecamatan and desa),
+Runs every night at 02:00 WIB, whenever **verfak_validate_load** loads a period (Asset
+`verfak_core_verifikasi`) and whenever **verfak_tindak_lanjut** records agencies' outcomes
+(Asset `verfak_referral_outcomes`: the exports show each referral's `status_tindak_lanjut`
+and the program rules rank by outcomes). Refreshes the marts (verified people per period, kecamatan and desa),
 then for **each program** in `include/programs.yaml` (one mapped task per program) selects the
 referrals of the latest verified period by the program's rule, and writes
 `$VERFAK_EXPORT_DIR/<program>/<YYYY-MM-DD>/` (`referrals.csv`, `.parquet`, `.xlsx`,
@@ -28,6 +30,7 @@ from verfak.dag_support import (
     CORE_VERIFIKASI,
     DEFAULT_ARGS,
     REFERRAL_EXPORTS,
+    REFERRAL_OUTCOMES,
     publish_deadline,
     run_date,
     run_deadline,
@@ -37,7 +40,8 @@ from verfak.dag_support import (
 @dag(
     dag_id="verfak_publish",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("0 2 * * *", timezone="Asia/Jakarta"), assets=[CORE_VERIFIKASI]
+        timetable=CronTriggerTimetable("0 2 * * *", timezone="Asia/Jakarta"),
+        assets=(CORE_VERIFIKASI | REFERRAL_OUTCOMES),
     ),
     deadline=publish_deadline(starts_at="02:00"),  # the cron's time: finish by 06:00 WIB
     start_date=pendulum.datetime(2024, 5, 1, tz="Asia/Jakarta"),

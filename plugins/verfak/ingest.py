@@ -26,6 +26,7 @@ from verfak import db
 from verfak.columns import COLUMNS
 from verfak.files import sha256_file
 from verfak.intake import ReadResult, normalise_kode_desa, read_submission
+from verfak.outcomes import RETURN_FOLDER
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,9 @@ def _is_junk(path: Path) -> bool:
 def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
     """Files in the landing zone not registered yet (by path, size and modification time).
 
+    The agencies' return files under ``tindak_lanjut/`` are not village submissions: left to
+    ``verfak.tindak_lanjut``.
+
     Cheap on a large landing zone: only files that are new or changed are checksummed later.
     """
     if not landing.exists():
@@ -70,8 +74,10 @@ def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
     for path in sorted(landing.rglob("*")):
         if not path.is_file() or _is_junk(path):
             continue
-        stat = path.stat()
         relative = path.relative_to(landing).as_posix()
+        if relative.startswith(RETURN_FOLDER + "/"):
+            continue  # the agencies' return files: verfak.tindak_lanjut
+        stat = path.stat()
         if (relative, stat.st_size, _mtime(stat.st_mtime).timestamp()) not in known:
             found.append(relative)
     log.info("landing zone %s: %d new or changed file(s)", landing, len(found))

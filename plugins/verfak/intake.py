@@ -35,6 +35,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from verfak.columns import COLUMNS, LABELS, REQUIRED, canonical_column
 
@@ -66,6 +67,31 @@ MSG_NOT_CSV = (
     "File bernama .csv tetapi isinya bukan teks CSV (mungkin PDF atau Excel yang diganti namanya). "
     "Simpan ulang dari Excel dengan 'Save As' > CSV, atau kirim sebagai .xlsx."
 )
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The columns a kind of file must have and how its headers are recognised.
+
+    The village submission (``VILLAGE``) is the default; the agencies' return files
+    (``verfak.tindak_lanjut``) are read by the same code with their own contract.
+    """
+
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    labels: dict[str, str]
+    canonical: Callable[[object], str | None]
+    must_be_text: tuple[str, ...] = ()  # an ID that went through a number rejects the row
+    phone: str | None = None  # ... a phone number only warns
+    header_hint: str = "(NIK, No. KK, Nama, ...)"
+    template: str = "templat verifikasi faktual"
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.columns)}
+
+
+VILLAGE = Contract(COLUMNS, REQUIRED, LABELS, canonical_column, _MUST_BE_TEXT, _PHONE)
 
 
 @dataclass(frozen=True)
@@ -152,18 +178,19 @@ def _went_through_a_number(raw: object) -> str | None:
     return None
 
 
-def _labels(columns: list[str]) -> str:
-    names = [LABELS[c] for c in columns]
+def _labels(columns: list[str], labels: dict[str, str] = LABELS) -> str:
+    names = [labels[c] for c in columns]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " dan " + names[-1]
 
 
-def _id_issues(source_row: int, found: dict[str, list[tuple[str, str]]]) -> list[RowIssue]:
+def _id_issues(source_row: int, found: dict[str, list[tuple[str, str]]],
+               labels: dict[str, str] = LABELS) -> list[RowIssue]:  # fmt: skip
     """The row's ID problems, one issue per kind (``found``: kind -> [(column, text), ...])."""
     issues = []
     for kind, cells in found.items():
         columns = [c for c, _ in cells]
         value = " | ".join(text for _, text in cells)
-        label = _labels(columns)
+        label = _labels(columns, labels)
         kata = "diketik" if len(columns) == 1 else "keduanya diketik"
         if kind == "angka":
             issues.append(RowIssue(
@@ -195,25 +222,25 @@ def _phone_issue(source_row: int, kind: str, text: str) -> RowIssue:
 # --- header --------------------------------------------------------------------------------------
 
 
-def _header_map(cells: list[object]) -> dict[int, str]:
+def _header_map(cells: list[object], contract: Contract = VILLAGE) -> dict[int, str]:
     """Column position -> contract column, first occurrence of each column wins."""
     mapping: dict[int, str] = {}
     seen: set[str] = set()
     for i, cell in enumerate(cells):
         if not isinstance(cell, str) or not cell.strip():
             continue  # a header is text: numbers and dates in a data row never name a column
-        column = canonical_column(cell)
+        column = contract.canonical(cell)
         if column and column not in seen:
             mapping[i] = column
             seen.add(column)
     return mapping
 
 
-def _find_header(rows: list[list[object]]) -> tuple[int, dict[int, str]] | None:
+def _find_header(rows: list[list[object]], contract: Contract = VILLAGE) -> tuple[int, dict[int, str]] | None:
     """Index (0-based) and mapping of the row naming the most contract columns, if any."""
     best: tuple[int, dict[int, str]] | None = None
     for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        mapping = _header_map(cells)
+        mapping = _header_map(cells, contract)
         if len(mapping) >= MIN_HEADER_COLUMNS and (best is None or len(mapping) > len(best[1])):
             best = (i, mapping)
     return best
@@ -243,8 +270,10 @@ def _rows_after_header(
     rows: list[list[object]],
     header_index: int,
     mapping: dict[int, str],
+    contract: Contract = VILLAGE,
 ) -> None:
     """Turn the rows below the header into contract-ordered text rows (row numbers from 1)."""
+    position = contract.index
     header = rows[header_index]
     width = max((len(cells) for cells in rows), default=0)
     extra_labels = _extra_labels(header, width, mapping)
@@ -257,7 +286,7 @@ def _rows_after_header(
             if any(texts):
                 skipped += 1  # something only outside the contract's columns: not a data row
             continue
-        values: list[str | None] = [None] * len(COLUMNS)
+        values: list[str | None] = [None] * len(contract.columns)
         extra: dict[str, str] = {}
         id_problems: dict[str, list[tuple[str, str]]] = {}
         for i, text in enumerate(texts):
@@ -267,26 +296,26 @@ def _rows_after_header(
             if column is None:
                 extra[extra_labels[i]] = text
                 continue
-            values[_COLUMN_INDEX[column]] = text
-            if column in _MUST_BE_TEXT or column == _PHONE:
+            values[position[column]] = text
+            if column in contract.must_be_text or column == contract.phone:
                 kind = _went_through_a_number(cells[i])
-                if kind and column == _PHONE:
+                if kind and column == contract.phone:
                     result.issues.append(_phone_issue(source_row, kind, text))
                 elif kind:
                     id_problems.setdefault(kind, []).append((column, text))
-        result.issues.extend(_id_issues(source_row, id_problems))
+        result.issues.extend(_id_issues(source_row, id_problems, contract.labels))
         result.rows.append((source_row, values, extra))
     if skipped:
         result.details["rows_skipped"] = skipped
 
 
-def _check_columns(result: ReadResult, mapping: dict[int, str]) -> bool:
-    missing = [c for c in REQUIRED if c not in mapping.values()]
+def _check_columns(result: ReadResult, mapping: dict[int, str], contract: Contract = VILLAGE) -> bool:
+    missing = [c for c in contract.required if c not in mapping.values()]
     if missing:
         result.reject(
             "kolom_wajib_tidak_ada",
-            "Kolom wajib tidak ditemukan: " + ", ".join(LABELS[c] for c in missing)
-            + ". Gunakan templat verifikasi faktual (baris judul kolom harus memuat semua kolom wajib).",
+            "Kolom wajib tidak ditemukan: " + ", ".join(contract.labels[c] for c in missing)
+            + f". Gunakan {contract.template} (baris judul kolom harus memuat semua kolom wajib).",
         )
         return False
     return True
@@ -332,7 +361,7 @@ def _parse_csv(text: str, delimiter: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
 
 
-def _read_csv(data: bytes, result: ReadResult) -> ReadResult:
+def _read_csv(data: bytes, result: ReadResult, contract: Contract = VILLAGE) -> ReadResult:
     text, encoding = _decode(data)
     if not text.strip(" \t\r\n\ufeff\x00"):
         return result.reject("file_kosong", MSG_EMPTY)
@@ -340,14 +369,14 @@ def _read_csv(data: bytes, result: ReadResult) -> ReadResult:
     try:
         best = None
         for delimiter in _DELIMITERS:
-            found = _find_header(_parse_csv(text[:65536], delimiter))
+            found = _find_header(_parse_csv(text[:65536], delimiter), contract)
             if found and (best is None or len(found[1]) > len(best[1][1])):
                 best = (delimiter, found)
         if best is None:
             return result.reject(
                 "header_tidak_ditemukan",
-                "Baris judul kolom (NIK, No. KK, Nama, ...) tidak ditemukan di 30 baris pertama. "
-                "Gunakan templat verifikasi faktual.",
+                f"Baris judul kolom {contract.header_hint} tidak ditemukan di 30 baris pertama. "
+                f"Gunakan {contract.template}.",
             )
         delimiter, (header_index, mapping) = best
         rows = _parse_csv(text, delimiter)
@@ -359,9 +388,9 @@ def _read_csv(data: bytes, result: ReadResult) -> ReadResult:
         )
     result.details["delimiter"] = delimiter
     _header_details(result, header_index, mapping)
-    if not _check_columns(result, mapping):
+    if not _check_columns(result, mapping, contract):
         return result
-    _rows_after_header(result, rows, header_index, mapping)
+    _rows_after_header(result, rows, header_index, mapping, contract)
     return result
 
 
@@ -372,7 +401,7 @@ def _is_rust_panic(error: BaseException) -> bool:
     return type(error).__name__ == "PanicException"
 
 
-def _read_excel(path: Path, data: bytes, result: ReadResult) -> ReadResult:
+def _read_excel(path: Path, data: bytes, result: ReadResult, contract: Contract = VILLAGE) -> ReadResult:
     import python_calamine as calamine
 
     is_ole = data.startswith(_OLE)
@@ -394,14 +423,14 @@ def _read_excel(path: Path, data: bytes, result: ReadResult) -> ReadResult:
         candidates = []
         for order, name in enumerate(workbook.sheet_names):
             sheet = workbook.get_sheet_by_name(name)
-            found = _find_header(sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS))
+            found = _find_header(sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS), contract)
             if found:
                 candidates.append((name not in visible, -len(found[1]), order, name, found))
         if not candidates:
             return result.reject(
                 "header_tidak_ditemukan",
-                "Baris judul kolom (NIK, No. KK, Nama, ...) tidak ditemukan di sheet mana pun (30 baris pertama). "
-                "Gunakan templat verifikasi faktual.",
+                f"Baris judul kolom {contract.header_hint} tidak ditemukan di sheet mana pun (30 baris pertama). "
+                f"Gunakan {contract.template}.",
             )
         *_, sheet_name, (header_index, mapping) = min(candidates)
         rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
@@ -416,9 +445,9 @@ def _read_excel(path: Path, data: bytes, result: ReadResult) -> ReadResult:
         workbook.close()
     result.details["sheet"] = sheet_name
     _header_details(result, header_index, mapping)
-    if not _check_columns(result, mapping):
+    if not _check_columns(result, mapping, contract):
         return result
-    _rows_after_header(result, rows, header_index, mapping)
+    _rows_after_header(result, rows, header_index, mapping, contract)
     return result
 
 
@@ -440,11 +469,12 @@ def _content_kind(data: bytes) -> str:
     return "text"
 
 
-def read_submission(path: Path, kode_desa_folder: str | None = None) -> ReadResult:
+def read_submission(path: Path, kode_desa_folder: str | None = None, contract: Contract = VILLAGE) -> ReadResult:
     """Read one submission file; file-level problems come back as a rejection, never raised.
 
     ``kode_desa_folder`` (plain 10 digits) is the village of the file's folder: a file whose
     ``kode_desa`` column names only other villages is rejected as filed in the wrong folder.
+    ``contract`` says which columns the file has (default: the village submission).
     """
     result = ReadResult()
     suffix_format = SUPPORTED_SUFFIXES.get(path.suffix.lower())
@@ -464,17 +494,19 @@ def read_submission(path: Path, kode_desa_folder: str | None = None) -> ReadResu
         return result.reject(*(("bukan_csv", MSG_NOT_CSV) if suffix_format == "csv" else
                                ("excel_tidak_terbaca", MSG_NOT_EXCEL)))  # fmt: skip
     if kind == "excel":
-        _read_excel(path, data, result)
+        _read_excel(path, data, result, contract)
     else:
-        _read_csv(data, result)
+        _read_csv(data, result, contract)
     if result.details.get("format") != suffix_format:
         result.details["suffix_format"] = suffix_format  # e.g. a CSV renamed .xlsx, read as CSV
     if not result.accepted:
         return result
     if not result.rows:
         return result.reject(
-            "tanpa_data", "File hanya berisi judul kolom tanpa baris data. Isi data hasil verifikasi lalu kirim ulang."
-        )
+            "tanpa_data", "File hanya berisi judul kolom tanpa baris data. Isi datanya lalu kirim ulang."
+            if contract is not VILLAGE else
+            "File hanya berisi judul kolom tanpa baris data. Isi data hasil verifikasi lalu kirim ulang."
+        )  # fmt: skip
     if kode_desa_folder:
         _check_village(result, kode_desa_folder)
     return result

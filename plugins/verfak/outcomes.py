@@ -64,6 +64,10 @@ CORRECTION_PREFIX = "koreksi:"
 
 # --- the return file (tindak_lanjut.xlsx and whatever the agency sends back) ------------------
 
+#: The landing-zone folder of return files: ``<landing>/tindak_lanjut/<program>/<YYYY-MM>/``
+#: (the village ingest leaves it alone).
+RETURN_FOLDER = "tindak_lanjut"
+
 #: Columns of a return file, in order: pre-filled by us, then filled by the agency.
 RETURN_COLUMNS: tuple[str, ...] = (
     "referral_id", "nik", "nama", "nama_desa", "status_tindak_lanjut", "tanggal", "nilai", "kegiatan", "keterangan",

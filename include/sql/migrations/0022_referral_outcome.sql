@@ -142,7 +142,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            CASE WHEN r.program = p_program AND p_status = ANY(po.statuses) AND p_tanggal IS NOT NULL THEN
                coalesce(p_keterangan ~* '^\s*koreksi\s*:', false) OR p_repeated
                OR (p_previous IS NULL AND s.allowed_first)
-               OR (p_previous = ANY(s.allowed_after) AND NOT p_previous = ANY(po.final)) END,
+               OR coalesce(p_previous = ANY(s.allowed_after) AND NOT p_previous = ANY(po.final), false) END,
            p_tanggal IS NOT NULL,
            CASE WHEN p_tanggal IS NOT NULL AND r.program = p_program THEN p_tanggal >= r.first_export END,
            CASE WHEN p_tanggal IS NOT NULL THEN p_tanggal <= p_today END,
