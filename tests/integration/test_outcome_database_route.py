@@ -9,8 +9,10 @@ import psycopg2
 import pytest
 from psycopg2 import errors
 
-from tests.integration.test_return_files import referred  # noqa: F401  (fixture)
-from tests.integration.test_return_files import nik
+from tests.integration.test_return_files import (
+    nik,
+    referred,  # noqa: F401  (fixture)
+)
 from verfak.agency import sync_agencies
 
 PASSWORDS = {"pelatihan": "pw-pl-route", "permodalan": "pw-pm-route"}
