@@ -75,9 +75,9 @@ def _ingest_one(relative: str) -> tuple[dict, dict]:
 def stage_ingest(workers: int) -> dict:
     import multiprocessing
 
-    from verfak import config, db, ingest
+    from verfak import config, db, files, ingest
 
-    _timed(ingest, "sha256_file" if hasattr(ingest, "sha256_file") else "_sha256", "sha256")
+    _timed(files, "read_fd", "read once + sha256 (files.read_fd)")  # one read: hashed and parsed (issue #12)
     _timed(ingest, "read_submission", "read_submission (intake.py)")
     _timed(ingest, "_copy_rows", "copy_rows: CSV buffer + COPY raw rows")
     _timed(db, "copy_rows", "  of which COPY")
@@ -334,6 +334,146 @@ def stage_dag_parse(workers: int, dag_folder: Path, repeats: int = 3) -> dict:
     return {"seconds": seconds, "rows": 0, "files": files, "heavy_modules_imported": sorted(heavy)}
 
 
+# ---------------------------------------------------------------------------------------- floor
+
+
+FLOOR_RAW_TABLE = "public.bench_floor_raw"
+FLOOR_CORE_TABLE = "public.bench_floor_core"
+
+
+def _read_fastest(path_text: str) -> tuple[int, float]:
+    """One submission file read once by the fastest reader for it, all cells as text: pyarrow's
+    CSV reader (delimiter from the header line), python-calamine for a workbook. (rows, seconds)."""
+    path = Path(path_text)
+    start = time.perf_counter()
+    if path.suffix.lower() == ".xlsx":
+        import python_calamine
+
+        workbook = python_calamine.CalamineWorkbook.from_path(path_text)
+        rows = sum(len(workbook.get_sheet_by_name(name).to_python()) for name in workbook.sheet_names)
+        workbook.close()
+    else:
+        import pyarrow as pa
+        import pyarrow.csv as pa_csv
+
+        with open(path, "rb") as fh:
+            header = fh.readline().decode("utf-8-sig")
+        delimiter = ";" if header.count(";") > header.count(",") else ","
+        names = [n.strip() for n in header.rstrip("\r\n").split(delimiter)]
+        table = pa_csv.read_csv(
+            path, parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
+        )  # fmt: skip
+        rows = table.num_rows
+    return rows, time.perf_counter() - start
+
+
+def _copy_in(conn, table: str, path: Path, header: bool) -> float:
+    start = time.perf_counter()
+    with conn.cursor() as cur, open(path, "rb") as fh:
+        cur.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER {str(header).lower()})", fh, size=1 << 20)
+    conn.commit()
+    return time.perf_counter() - start
+
+
+def stage_floor(workers: int, csv_path: Path) -> dict:
+    """The same outputs as the cycle, each written once with nothing else (issue #15's floor):
+    every landing file read once by the fastest reader (in the pool, like ingest), the raw rows
+    COPYed into a plain table, the rows the cycle loaded into core COPYed into a table with core's
+    primary key, and each program's exported rows written once as CSV, Parquet and XLSX (the
+    XLSX by the export's own writer). Only those steps are timed; reading back what the cycle
+    produced, to have the same rows, is not."""
+    import json as json_module
+    import multiprocessing
+    import tempfile
+
+    import psycopg2
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    from verfak import config, db, exports
+    from verfak.columns import COLUMNS
+
+    landing = config.landing_dir()
+    files = sorted(str(p) for p in landing.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".xlsx"))
+    start = time.perf_counter()
+    if workers > 1:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            reads = pool.map(_read_fastest, files, chunksize=4)
+    else:
+        reads = [_read_fastest(f) for f in files]
+    read_seconds = time.perf_counter() - start
+    steps = {"read every file once (pyarrow CSV / calamine, pool)": read_seconds}
+
+    conn = psycopg2.connect(db.warehouse_dsn(), application_name="verfak-bench")
+    scratch = Path(tempfile.mkdtemp(prefix="floor-", dir=csv_path.parent))
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {FLOOR_RAW_TABLE}, {FLOOR_CORE_TABLE}")
+            cur.execute(f"CREATE TABLE {FLOOR_RAW_TABLE} ({', '.join(f'{c} text' for c in COLUMNS)})")
+            cur.execute(f"CREATE TABLE {FLOOR_CORE_TABLE} (LIKE core.verifikasi)")
+            cur.execute(
+                """SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord)
+                     FROM pg_index i CROSS JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                    WHERE i.indrelid = 'core.verifikasi'::regclass AND i.indisprimary"""
+            )
+            (key,) = cur.fetchone()
+            cur.execute(f"ALTER TABLE {FLOOR_CORE_TABLE} ADD PRIMARY KEY ({key})")
+            core_csv = scratch / "core.csv"
+            with open(core_csv, "wb") as fh:
+                cur.copy_expert("COPY core.verifikasi TO STDOUT WITH (FORMAT csv)", fh)
+        conn.commit()
+        steps["COPY the raw rows"] = _copy_in(conn, FLOOR_RAW_TABLE, csv_path, header=True)
+        steps["COPY the loaded rows (core's primary key)"] = _copy_in(conn, FLOOR_CORE_TABLE, core_csv, header=False)
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM " + FLOOR_CORE_TABLE)
+            (core_rows,) = cur.fetchone()
+            cur.execute(f"DROP TABLE {FLOOR_RAW_TABLE}, {FLOOR_CORE_TABLE}")
+        conn.commit()
+
+        arrow_types = {"text": pa.string(), "date": pa.date32(), "integer": pa.int64()}
+        programs = {}
+        for latest in sorted(config.export_dir().glob("*/LATEST")):
+            folder = latest.parent / latest.read_text().strip()
+            manifest = json_module.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            types = {c["name"]: c["type"] for c in manifest["columns"]}
+            table = pa_csv.read_csv(
+                folder / "referrals.csv",
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={c: arrow_types[t] for c, t in types.items()}, null_values=[""],
+                    strings_can_be_null=True, quoted_strings_can_be_null=False),
+            )  # fmt: skip
+            out = scratch / manifest["program"]
+            out.mkdir()
+            t0 = time.perf_counter()
+            pa_csv.write_csv(table, out / "referrals.csv")
+            t1 = time.perf_counter()
+            pq.write_table(table, out / "referrals.parquet")
+            t2 = time.perf_counter()
+            exports._write_xlsx(table, types, out / "referrals.xlsx", manifest["program"])
+            t3 = time.perf_counter()
+            programs[manifest["program"]] = {"rows": table.num_rows, "csv": round(t1 - t0, 4),
+                                             "parquet": round(t2 - t1, 4), "xlsx": round(t3 - t2, 4)}  # fmt: skip
+    finally:
+        conn.close()
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
+    for kind in ("csv", "parquet", "xlsx"):
+        steps[f"write each program's {kind} once"] = sum(p[kind] for p in programs.values())
+    return {
+        "seconds": sum(steps.values()),
+        "rows": sum(rows for rows, _ in reads),
+        "files": len(files),
+        "steps": steps,
+        "workers": workers,
+        "result": {"core_rows": core_rows, "programs": programs,
+                   "read_worker_seconds": round(sum(s for _, s in reads), 3)},  # fmt: skip
+    }
+
+
 STAGES = {
     "generate": stage_generate,
     "baseline": stage_baseline,
@@ -341,6 +481,7 @@ STAGES = {
     "validate_load": stage_validate_load,
     "publish": stage_publish,
     "dag_parse": stage_dag_parse,
+    "floor": stage_floor,
 }
 
 
@@ -362,6 +503,8 @@ def main(argv: list[str] | None = None) -> None:
     kwargs = {"workers": args.workers}
     if args.stage == "generate":
         kwargs.update(rows=args.rows, periods=args.periods, bad_share=args.bad_share, seed=args.seed, csv_path=args.csv)
+    elif args.stage == "floor":
+        kwargs.update(csv_path=args.csv)
     elif args.stage == "baseline":
         kwargs.update(csv_path=args.csv, repeats=args.repeats)
     elif args.stage == "dag_parse":

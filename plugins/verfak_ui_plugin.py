@@ -102,20 +102,39 @@ def completeness_json(period: str | None = None) -> JSONResponse:
 @app.get("/reports/{relative:path}")
 def report_file(relative: str) -> FileResponse:
     """A file of the nightly report (``latest/``, ``runs/<date>/``, ``assets/``) under $VERFAK_REPORT_DIR."""
-    from pathlib import Path
-
     from verfak import config
 
-    root = config.report_dir().resolve()
-    parts = Path(relative).parts
-    if not parts or parts[0] not in _SERVED_REPORT_FOLDERS:
-        raise HTTPException(status_code=404, detail="not a report file")
-    target = (root / relative).resolve()
-    if target.is_dir():
-        target = target / "index.html"
-    if not target.is_relative_to(root) or not target.is_file():
+    target = served_report_file(config.report_dir(), relative)
+    if target is None:
         raise HTTPException(status_code=404, detail="no such report file")
     return FileResponse(target)
+
+
+def served_report_file(report_dir, relative: str):
+    """The file ``relative`` names inside one of the served folders of ``report_dir``, or None.
+
+    The path is resolved first (``..`` however it was encoded, symbolic links) and the result must
+    lie inside the folder it names (``latest/``, ``runs/`` or ``assets/``), itself inside the
+    report folder: ``latest/../data_docs/...``, ``latest/../gx/...``, an absolute path or a link
+    from ``latest/`` to anywhere else is not served (issue #12, item 11).
+    """
+    from pathlib import Path, PurePosixPath
+
+    if not relative or "\\" in relative or "\0" in relative or relative.startswith("/"):
+        return None
+    parts = PurePosixPath(relative).parts
+    if not parts or parts[0] not in _SERVED_REPORT_FOLDERS or ".." in parts:
+        return None
+    root = Path(report_dir).resolve()
+    folder = (root / parts[0]).resolve()
+    if not folder.is_relative_to(root):
+        return None
+    target = (root / relative).resolve()
+    if target.is_dir():
+        target = (target / "index.html").resolve()
+    if not target.is_relative_to(folder) or not target.is_file():
+        return None
+    return target
 
 
 def _checked_period(period: str | None) -> str | None:

@@ -5,6 +5,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PIDS="$ROOT/.local/airflow/pids"
 LOGS="$ROOT/.local/logs"
+umask 027  # the tasks these start write exports, feedback and reports: not world-readable
 mkdir -p "$PIDS" "$LOGS"
 PORT=${AIRFLOW_UI_PORT:-8080}
 

@@ -7,6 +7,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 LOGS="$ROOT/.local/logs"
+umask 027  # exports, feedback, reports and logs are not for every account on the host
 mkdir -p "$LOGS" "$VERFAK_LANDING_DIR" "$VERFAK_EXPORT_DIR" "$VERFAK_REPORT_DIR"
 
 python -m verfak sample-data

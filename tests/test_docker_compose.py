@@ -34,7 +34,9 @@ AIRFLOW_SERVICES = {
     "airflow-init",
 }
 BACKING_SERVICES = {"postgres", "redis", "warehouse"}
-AGENCY_PROGRAMS = ("PELATIHAN", "PERMODALAN", "BANTUAN_TUNAI")
+DEPLOY_DIR = ROOT / "include" / "deploy"
+CHECK_SECRETS = DEPLOY_DIR / "check-secrets.sh"
+WAREHOUSE_INIT = DEPLOY_DIR / "warehouse-init.sh"
 
 # Where the official image looks for each folder (AIRFLOW_HOME=/opt/airflow).
 EXPECTED_MOUNTS = {
@@ -190,9 +192,22 @@ def test_service_commands():
     assert SERVICES["airflow-triggerer"]["command"] == "triggerer"
 
 
-def test_apiserver_publishes_8080():
+def resolve_defaults(text: str) -> str:
+    """${VAR:-default} -> default, as compose renders it when VAR is not set in .env."""
+    return re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*:-([^}]*)\}", r"\1", text)
+
+
+def test_apiserver_publishes_8080_on_loopback_by_default():
     ports = [str(p) for p in SERVICES["airflow-apiserver"]["ports"]]
     assert len(ports) == 1 and ports[0].endswith(":8080"), ports
+    # Issue #12, item 15: the UI is not on every interface unless the operator says so; a reverse
+    # proxy with TLS goes in front (docs/deployment.md).
+    assert resolve_defaults(ports[0]) == "127.0.0.1:8080:8080", ports
+    assert env_example_values()["AIRFLOW_API_BIND"] == "127.0.0.1"
+    assert "proxy_pass http://127.0.0.1:8080" in (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    for name, service in SERVICES.items():  # nothing else on all interfaces either
+        for port in service.get("ports") or []:
+            assert resolve_defaults(str(port)).startswith("127.0.0.1:"), (name, port)
 
 
 def test_warehouse_is_postgres_15_created_with_the_connection_credentials():
@@ -200,11 +215,20 @@ def test_warehouse_is_postgres_15_created_with_the_connection_credentials():
     assert warehouse["image"].split(":")[0] == "postgres"
     assert warehouse["image"].split(":")[1].split("-")[0] == "15"
     env = {k: strip_modifiers(v) for k, v in env_of(warehouse).items()}
-    assert env["POSTGRES_USER"] == "${WAREHOUSE_USER}"
-    assert env["POSTGRES_PASSWORD"] == "${WAREHOUSE_PASSWORD}"
+    # Issue #12, item 15: the image's superuser is not the pipeline's account. The pipeline's
+    # role is made by the init script on a new volume, and is the one in the connection URI.
+    assert env["POSTGRES_USER"] == "${WAREHOUSE_ADMIN_USER}"
+    assert env["POSTGRES_PASSWORD"] == "${WAREHOUSE_ADMIN_PASSWORD}"
     assert env["POSTGRES_DB"] == "${WAREHOUSE_DB}"
+    assert env["WAREHOUSE_USER"] == "${WAREHOUSE_USER}" and env["WAREHOUSE_PASSWORD"] == "${WAREHOUSE_PASSWORD}"
+    mounts = mounts_of(warehouse)
+    assert mounts["/docker-entrypoint-initdb.d/10-verfak-owner.sh"] == "./include/deploy/warehouse-init.sh"
+    assert mounts["/verfak-deploy"] == "./include/deploy"
+    assert any(str(v).endswith(":ro") and "docker-entrypoint-initdb.d" in str(v) for v in warehouse["volumes"])
+    values = env_example_values()
+    assert values["WAREHOUSE_ADMIN_USER"] != values["WAREHOUSE_USER"]
     # Its data must survive `docker compose down`; separate from Airflow's metadata DB.
-    warehouse_volumes = [str(v).split(":")[0] for v in warehouse["volumes"]]
+    warehouse_volumes = [str(v).split(":")[0] for v in warehouse["volumes"] if not str(v).startswith("./")]
     postgres_volumes = [str(v).split(":")[0] for v in SERVICES["postgres"]["volumes"]]
     assert warehouse_volumes and set(warehouse_volumes).isdisjoint(postgres_volumes)
     assert set(warehouse_volumes) <= set(COMPOSE["volumes"])
@@ -294,15 +318,102 @@ def test_init_runs_both_migrations_in_order_and_fails_fast():
     assert init.get("restart") in (None, "no")
 
 
-def test_init_gets_agency_role_passwords_and_admin_account():
+def test_no_service_gets_agency_passwords_and_init_gets_the_admin_account():
+    # Issue #12, item 8: agency passwords are set by the administrator with
+    # `python -m verfak agency-password`, never through the environment of a container.
     env = {k: strip_modifiers(v) for k, v in env_of(SERVICES["airflow-init"]).items()}
-    for program in AGENCY_PROGRAMS:
-        var = f"VERFAK_AGENCY_PASSWORD_{program}"
-        assert env[var] == "${" + var + "}"
     assert env["_AIRFLOW_WWW_USER_PASSWORD"] == "${AIRFLOW_ADMIN_PASSWORD}"
-    # Long-running services do not receive the agency passwords.
-    for name in AIRFLOW_SERVICES - {"airflow-init"}:
-        assert not any(k.startswith("VERFAK_AGENCY_PASSWORD_") for k in env_of(SERVICES[name])), name
+    for name, service in SERVICES.items():
+        assert not any(k.startswith("VERFAK_AGENCY_PASSWORD_") for k in env_of(service)), name
+    assert not any(k.startswith("VERFAK_AGENCY_PASSWORD_") for k in env_example_values())
+    # `python -m verfak ...` works in every Airflow container (plugins/ on the path).
+    for name in AIRFLOW_SERVICES:
+        assert env_of(SERVICES[name])["PYTHONPATH"] == "/opt/airflow/plugins", name
+
+
+# --------------------------------------------------------------------------- placeholder secrets
+
+
+def checked_by_init() -> list[str]:
+    """The variables airflow-init's first command checks."""
+    lines = [line.strip() for line in script_of(SERVICES["airflow-init"]).splitlines()]
+    executed = [line for line in lines if line and not line.startswith(("#", "echo "))]
+    assert executed[0] == "set -euo pipefail"
+    check = executed[1].split()
+    assert check[:2] == ["bash", "/opt/airflow/include/deploy/check-secrets.sh"], executed[:2]
+    return check[2:]
+
+
+def test_init_checks_every_secret_first():
+    names = checked_by_init()
+    init_env = {k: strip_modifiers(v) for k, v in env_of(SERVICES["airflow-init"]).items()}
+    for name in names:  # each is the .env variable itself
+        assert init_env[name] == "${" + name + "}", name
+    secrets = {k for k in env_example_values() if SECRET_NAME.search(k)}
+    # The warehouse superuser's password is checked by the warehouse's own init (it never
+    # reaches an Airflow container); every other secret by airflow-init.
+    assert set(names) == secrets - {"WAREHOUSE_ADMIN_PASSWORD"}
+    init_script = WAREHOUSE_INIT.read_text(encoding="utf-8")
+    assert "check-secrets.sh POSTGRES_PASSWORD WAREHOUSE_PASSWORD" in init_script
+    assert env_of(SERVICES["warehouse"])["POSTGRES_PASSWORD"].startswith("${WAREHOUSE_ADMIN_PASSWORD")
+
+
+def test_init_refuses_the_env_example_placeholders_and_empty_secrets():
+    names = checked_by_init()
+    placeholders = {name: env_example_values()[name] for name in names}
+    assert set(placeholders.values()) == {"change-me"}
+    result = subprocess.run(["bash", str(CHECK_SECRETS), *names], env={"PATH": os.environ["PATH"], **placeholders},
+                            capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert result.returncode != 0
+    for name in names:
+        assert f"refusing to start: {name} is still the .env.example placeholder" in result.stderr
+    # One secret empty, the others real: refused, naming that one, never printing a value.
+    real = {name: f"s3cret-{i:02d}-0123456789abcdef" for i, name in enumerate(names)}
+    result = subprocess.run(["bash", str(CHECK_SECRETS), *names], env={"PATH": os.environ["PATH"], **real,
+                            "REDIS_PASSWORD": ""}, capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert result.returncode != 0 and "REDIS_PASSWORD is empty" in result.stderr
+    assert not any(value in result.stdout + result.stderr for value in real.values())
+    result = subprocess.run(["bash", str(CHECK_SECRETS), *names], env={"PATH": os.environ["PATH"], **real},
+                            capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert not any(value in result.stdout + result.stderr for value in real.values())
+
+
+def test_warehouse_init_refuses_placeholders_before_touching_the_database(tmp_path):
+    """The script as the postgres image runs it on a new volume; psql is a stub that records its
+    call, so a refusal is seen to come before any SQL."""
+    (tmp_path / "bin").mkdir()
+    calls = tmp_path / "psql-calls"
+    stub = tmp_path / "bin" / "psql"
+    stub.write_text(f"#!/usr/bin/env bash\ncat > /dev/null; echo called >> {calls}\n")
+    stub.chmod(0o755)
+    script = tmp_path / "warehouse-init.sh"
+    script.write_text(WAREHOUSE_INIT.read_text().replace("/verfak-deploy/check-secrets.sh", str(CHECK_SECRETS)))
+    (tmp_path / "pgdata").mkdir()
+    (tmp_path / "pgdata" / "pg_hba.conf").write_text("host all all all scram-sha-256\n")
+    base = {"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}", "POSTGRES_USER": "postgres", "POSTGRES_DB": "verfak",
+            "PGDATA": str(tmp_path / "pgdata"), "WAREHOUSE_USER": "verfak"}  # fmt: skip
+    good = {"POSTGRES_PASSWORD": "admin-0123456789abcdef", "WAREHOUSE_PASSWORD": "owner-0123456789abcdef"}
+    for bad in ({"POSTGRES_PASSWORD": "change-me"}, {"WAREHOUSE_PASSWORD": ""}, {"WAREHOUSE_USER": "postgres"}):
+        result = subprocess.run(["bash", str(script)], env={**base, **good, **bad}, capture_output=True, text=True,
+                                timeout=30)  # fmt: skip
+        assert result.returncode != 0 and "refusing to start" in result.stderr, (bad, result.stderr)
+        assert not calls.exists(), bad
+    result = subprocess.run(["bash", str(script)], env={**base, **good}, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert calls.read_text() == "called\n"
+    assert (tmp_path / "pgdata" / "pg_hba.conf").read_text().splitlines()[0] == "host all postgres all reject"
+    assert not any(value in result.stdout + result.stderr for value in good.values())
+
+
+def test_warehouse_owner_role_is_not_a_superuser():
+    text = WAREHOUSE_INIT.read_text(encoding="utf-8")
+    create = next(line for line in text.splitlines() if "CREATE ROLE %I" in line)
+    for attribute in ("LOGIN", "NOSUPERUSER", "NOCREATEDB", "CREATEROLE", "NOREPLICATION", "NOBYPASSRLS"):
+        assert f" {attribute} " in f" {create} ", attribute
+    assert "ALTER DATABASE %I OWNER TO %I" in text
+    # The password comes from the environment inside psql, not on its command line.
+    assert "\\getenv owner_password WAREHOUSE_PASSWORD" in text and "-v owner_password" not in text
 
 
 # --------------------------------------------------------------------------- healthchecks
@@ -365,7 +476,8 @@ def test_every_variable_is_documented_in_env_example():
         "WAREHOUSE_DB",
         "AIRFLOW_FERNET_KEY",
         "AIRFLOW_JWT_SECRET",
-        *(f"VERFAK_AGENCY_PASSWORD_{p}" for p in AGENCY_PROGRAMS),
+        "WAREHOUSE_ADMIN_USER",
+        "WAREHOUSE_ADMIN_PASSWORD",
     } <= used
     # `$${HOSTNAME}` and friends are escaped for the container shell, not read from .env.
     assert "HOSTNAME" not in used
@@ -380,7 +492,7 @@ def test_variable_scanner_skips_escaped_dollars():
 def test_env_example_holds_only_placeholders_for_secrets():
     values = env_example_values()
     secrets = {k: v for k, v in values.items() if SECRET_NAME.search(k)}
-    assert len(secrets) >= 10, sorted(secrets)
+    assert len(secrets) >= 8, sorted(secrets)
     assert {k for k, v in secrets.items() if v != "change-me"} == set()
 
 

@@ -3,16 +3,28 @@
 ``publish.<program>`` shows the program's latest referrals with only the program's columns.
 Role ``agency_<program>`` may connect to the warehouse, use schema ``publish`` and read that one
 view: not ``raw``, ``staging``, ``core``, ``quality``, ``mart``, the referral tables, nor another
-agency's view. The view runs with its owner's rights, so the role needs nothing else. The one
-thing an agency may write is an outcome of one of its own referrals, through the function
+agency's view. The view runs with its owner's rights, so the role needs nothing else. It is a
+``security_barrier`` view: the agency's own conditions (a cast or a division that fails on chosen
+rows) are applied only to rows the view lets through, so they can't probe the people behind it.
+
+The one thing an agency may write is an outcome of one of its own referrals, through the function
 ``publish.catat_tindak_lanjut`` (``SECURITY DEFINER``, checked like a return file); it has no
 write grant on any table. What each program accepts back (its statuses, the final ones,
-``response_days``) is copied here into ``publish.program_outcome`` for the SQL checks.
+``response_days``) is copied here into ``publish.program_outcome`` for the SQL checks (written
+only when it changed).
 
-Passwords come from the environment (``VERFAK_AGENCY_PASSWORD_<PROGRAM>``, e.g.
-``VERFAK_AGENCY_PASSWORD_BANTUAN_TUNAI``), never from the repository. Without one the role exists
-but can't log in. Run by ``python -m verfak migrate`` and by every publish run, so a new program
-or a rotated password takes effect without further steps.
+``sync_agencies`` (run by ``python -m verfak migrate`` and by every publish run) creates a missing
+role *without a login*, keeps the views and grants in line with ``include/programs.yaml``, and
+never changes an existing role's login or password. The warehouse administrator gives a role its
+password, or rotates or withdraws it, with ``python -m verfak agency-password <program>``
+(``set_password``): read from stdin or a file, turned into a SCRAM-SHA-256 verifier on the client,
+so the clear password never reaches the server, its statement log or ours.
+
+A view is replaced in place (``CREATE OR REPLACE VIEW``, so its grants stay) and only when its
+definition changed, under ``lock_timeout`` (``VERFAK_AGENCY_VIEW_LOCK_TIMEOUT`` seconds, default 5):
+an agency session that holds the view open can't stall the nightly publish. Then the view keeps
+its previous definition until the next run, with a warning in the log; the exports don't depend
+on it (``program_select`` is what they read).
 """
 
 from __future__ import annotations
@@ -21,29 +33,45 @@ import logging
 import os
 import time
 
+import psycopg2.extensions
 from psycopg2 import errors, sql
 
 from verfak.programs import Program, load_programs
 
 log = logging.getLogger(__name__)
 
+#: The old way of giving a role its password; no longer read (see ``set_password``).
+LEGACY_PASSWORD_PREFIX = "VERFAK_AGENCY_PASSWORD_"
+MIN_PASSWORD_LENGTH = 12
+#: The agencies' one write: an outcome of their own referral (migration 0031).
+CATAT_FUNCTION = "publish.catat_tindak_lanjut(text, text, date, bigint, text, text)"
 
-def password_variable(program: Program) -> str:
-    return f"VERFAK_AGENCY_PASSWORD_{program.name.upper()}"
+
+def lock_timeout_seconds() -> float:
+    return float(os.environ.get("VERFAK_AGENCY_VIEW_LOCK_TIMEOUT") or 5)
 
 
-def program_view(program: Program) -> sql.Composed:
+def program_select(program: Program) -> sql.Composed:
+    """The rows and columns a program's agency may see (the body of its view, and what its export reads)."""
     columns = [sql.SQL("r.referral_id"), sql.SQL("r.status_rujukan"),
                sql.SQL("to_char(r.period, 'YYYY-MM') AS periode"), sql.SQL("r.urutan")]  # fmt: skip
     columns += [sql.SQL("c.{}").format(sql.Identifier(c)) for c in program.columns]
     return sql.SQL(
-        """CREATE VIEW publish.{view} AS
-           SELECT {columns}
+        """SELECT {columns}
              FROM publish.referral r
              JOIN publish.referral_candidate c ON c.period = r.period AND c.nik = r.nik
             WHERE r.program = {name}
               AND r.period = (SELECT period FROM publish.program_period WHERE program = {name})"""
-    ).format(view=sql.Identifier(program.name), columns=sql.SQL(", ").join(columns), name=sql.Literal(program.name))
+    ).format(columns=sql.SQL(", ").join(columns), name=sql.Literal(program.name))
+
+
+def program_view(program: Program, replace: bool = False, schema: str = "publish",
+                 name: str | None = None) -> sql.Composed:  # fmt: skip
+    return sql.SQL("CREATE {}VIEW {} WITH (security_barrier) AS {}").format(
+        sql.SQL("OR REPLACE " if replace else ""),
+        sql.Identifier(schema, name or program.name),
+        program_select(program),
+    )
 
 
 def _role_ddl(cur, statement, params=None, attempts: int = 5) -> None:
@@ -66,35 +94,97 @@ def _role_ddl(cur, statement, params=None, attempts: int = 5) -> None:
             return
 
 
+def _view_is_current(cur, program: Program) -> bool | None:
+    """True when ``publish.<program>`` already has the wanted definition and options, False when it
+    differs, None when it does not exist. Compared on PostgreSQL's own rendering of both."""
+    cur.execute("SELECT to_regclass(%s)", (f"publish.{program.name}",))
+    if cur.fetchone()[0] is None:
+        return None
+    probe = "verfak_wanted_view"
+    cur.execute(sql.SQL("DROP VIEW IF EXISTS pg_temp.{}").format(sql.Identifier(probe)))
+    cur.execute(program_view(program, schema="pg_temp", name=probe))
+    cur.execute(
+        """SELECT pg_get_viewdef(w.oid) = pg_get_viewdef(e.oid) AND w.reloptions IS NOT DISTINCT FROM e.reloptions
+             FROM pg_class w, pg_class e
+            WHERE w.oid = %s::regclass AND e.oid = %s::regclass""",
+        (f"pg_temp.{probe}", f"publish.{program.name}"),
+    )
+    same = cur.fetchone()[0]
+    cur.execute(sql.SQL("DROP VIEW pg_temp.{}").format(sql.Identifier(probe)))
+    return bool(same)
+
+
+def _refresh_view(cur, program: Program) -> bool:
+    """Create or replace the program's view if its definition changed; False when an agency
+    session held the view for longer than the lock timeout (the view then stays as it was)."""
+    current = _view_is_current(cur, program)
+    if current:
+        return True
+    cur.execute("SHOW lock_timeout")
+    before = cur.fetchone()[0]
+    cur.execute("SAVEPOINT agency_view")
+    try:
+        cur.execute("SELECT set_config('lock_timeout', %s, true)", (f"{int(lock_timeout_seconds() * 1000)}ms",))
+        try:
+            cur.execute("SAVEPOINT agency_view_replace")
+            cur.execute(program_view(program, replace=True))
+            cur.execute("RELEASE SAVEPOINT agency_view_replace")
+        except (errors.InvalidTableDefinition, errors.DatatypeMismatch):
+            # A column removed, renamed or retyped: CREATE OR REPLACE can't, so drop and create
+            # (under the same lock timeout; the grant is given again below).
+            cur.execute("ROLLBACK TO SAVEPOINT agency_view_replace")
+            cur.execute(sql.SQL("DROP VIEW publish.{}").format(sql.Identifier(program.name)))
+            cur.execute(program_view(program))
+        cur.execute("RELEASE SAVEPOINT agency_view")
+        return True
+    except errors.LockNotAvailable:
+        cur.execute("ROLLBACK TO SAVEPOINT agency_view")
+        log.warning(
+            "view publish.%s not refreshed: an agency session held it for more than %ss; it keeps its "
+            "previous definition until the next run (the export is written from the current one)",
+            program.name, lock_timeout_seconds(),
+        )  # fmt: skip
+        return False
+    finally:
+        cur.execute("SELECT set_config('lock_timeout', %s, true)", (before,))
+
+
+def _grant(cur, check: str, params: tuple, statement: sql.Composed) -> None:
+    """Grant only what is not granted yet (no catalog write, no lock, when nothing changes)."""
+    cur.execute(check, params)
+    if not cur.fetchone()[0]:
+        cur.execute(statement)
+
+
 def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
-    """Create or update every program's view, role and grants (idempotent)."""
+    """Create missing roles (without a login), refresh views and grants (idempotent). Never
+    changes an existing role's login or password."""
     programs = programs or load_programs()
     # GRANT/REVOKE on one object from two sessions at once fails ("tuple concurrently updated").
     cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.agency'))")
     cur.execute("SELECT current_database()")
     database = cur.fetchone()[0]
-    cur.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))
-    without_password = []
+    _grant(
+        cur, "SELECT NOT has_database_privilege('public', %s, 'CONNECT') AND NOT has_database_privilege('public', %s, 'TEMPORARY')",
+        (database, database),
+        sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)),
+    )  # fmt: skip
+    created = []
     for program in programs.values():
         role = sql.Identifier(program.role)
-        cur.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (program.role,))
-        found = cur.fetchone()
-        if found is None:
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (program.role,))
+        if cur.fetchone() is None:
             _role_ddl(cur, sql.SQL("CREATE ROLE {} NOLOGIN").format(role))
-        password = os.environ.get(password_variable(program))
-        if password:
-            _role_ddl(cur, sql.SQL("ALTER ROLE {} LOGIN PASSWORD %s").format(role), (password,))
-        else:
-            if found is None or found[0]:
-                _role_ddl(cur, sql.SQL("ALTER ROLE {} NOLOGIN").format(role))
-            without_password.append(password_variable(program))
-        cur.execute(sql.SQL("DROP VIEW IF EXISTS publish.{}").format(sql.Identifier(program.name)))
-        cur.execute(program_view(program))
-        cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))
-        cur.execute(sql.SQL("GRANT USAGE ON SCHEMA publish TO {}").format(role))
-        cur.execute(sql.SQL("GRANT SELECT ON publish.{} TO {}").format(sql.Identifier(program.name), role))
-        cur.execute(sql.SQL("GRANT EXECUTE ON FUNCTION publish.catat_tindak_lanjut(text, text, date, bigint, text, "
-                            "text) TO {}").format(role))  # fmt: skip
+            created.append(program)
+        _refresh_view(cur, program)
+        _grant(cur, "SELECT has_database_privilege(%s, %s, 'CONNECT')", (program.role, database),
+               sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))  # fmt: skip
+        _grant(cur, "SELECT has_schema_privilege(%s, 'publish', 'USAGE')", (program.role,),
+               sql.SQL("GRANT USAGE ON SCHEMA publish TO {}").format(role))  # fmt: skip
+        _grant(cur, "SELECT has_table_privilege(%s, %s, 'SELECT')", (program.role, f"publish.{program.name}"),
+               sql.SQL("GRANT SELECT ON publish.{} TO {}").format(sql.Identifier(program.name), role))  # fmt: skip
+        _grant(cur, "SELECT has_function_privilege(%s, %s, 'EXECUTE')", (program.role, CATAT_FUNCTION),
+               sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(sql.SQL(CATAT_FUNCTION), role))  # fmt: skip
         cur.execute(
             """INSERT INTO publish.program_outcome (program, agency, statuses, final, response_days)
                VALUES (%s, %s, %s, %s, %s)
@@ -106,5 +196,42 @@ def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
             (program.name, program.agency, list(program.statuses), list(program.final), program.response_days),
         )
     log.info("agency views and roles in sync: %s", ", ".join(p.role for p in programs.values()))
-    if without_password:
-        log.info("agency roles stay unable to log in until these are set: %s", ", ".join(without_password))
+    for program in created:
+        log.info(
+            "role %s created without a login: give it one with `python -m verfak agency-password %s` "
+            "(password on stdin or --password-file)", program.role, program.name,
+        )  # fmt: skip
+    legacy = sorted(k for k in os.environ if k.startswith(LEGACY_PASSWORD_PREFIX))
+    if legacy:
+        log.warning(
+            "%s set in the environment but no longer read: agency passwords are set with "
+            "`python -m verfak agency-password <program>`; remove the variable(s)", ", ".join(legacy),
+        )  # fmt: skip
+
+
+def set_password(name: str, password: str | None, conn: psycopg2.extensions.connection) -> str:
+    """Give program ``name``'s agency role a login with ``password`` (None: take the login away).
+
+    The password is hashed here (SCRAM-SHA-256, salted) and only the verifier is sent. Returns the
+    role name. The role, view and grants are created first if missing.
+    """
+    program = load_programs()[name]
+    if password is not None:
+        check_password(password)
+    with conn, conn.cursor() as cur:
+        sync_agencies(cur, {name: program})
+        role = sql.Identifier(program.role)
+        if password is None:
+            cur.execute(sql.SQL("ALTER ROLE {} NOLOGIN PASSWORD NULL").format(role))
+        else:
+            verifier = psycopg2.extensions.encrypt_password(password, program.role, scope=conn,
+                                                            algorithm="scram-sha-256")  # fmt: skip
+            cur.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(verifier)))
+    return program.role
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if password != password.strip() or any(ord(ch) < 32 for ch in password):
+        raise ValueError("the password must not start or end with a space or hold control characters")

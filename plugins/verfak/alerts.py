@@ -11,7 +11,9 @@ Each step is tried even when an earlier one failed: a task that failed because t
 down still gets its log line and its webhook. Nothing here raises into Airflow.
 
 No personal data leaves through an alert: the message is the exception's type and text, with
-every run of 8 or more digits (NIK, KK, phone numbers) masked, cut to 1,000 characters.
+every ID-like digit run masked (8+ digits, or 10+ digits in groups joined by spaces, dots or
+dashes: NIK, KK, phone numbers as people write them; ``mask_ids``), cut to 1,000 characters.
+Warehouse errors reach it without PostgreSQL's DETAIL (``verfak.db.WarehouseError``).
 
 Kept light to import (standard library only at module level): the DAG files import
 ``verfak.dag_support``, which refers to the callbacks here.
@@ -29,14 +31,61 @@ log = logging.getLogger("verfak.alerts")
 
 WEBHOOK_CONN_ID = "verfak_alert_webhook"
 SMTP_CONN_ID = "verfak_alert_smtp"
-_LONG_DIGITS = re.compile(r"\d{8,}")
+#: A run of digits, alone or in groups joined by one space, dot or dash (``3216 0112 3456 7890``,
+#: ``0812-3456-7890``, ``+62 812 3456 7890``), as long as it goes.
+_DIGIT_RUN = re.compile(r"(?<![\d+])\+?\d+(?:[ .\-]\d+)*")
+_GROUP_SEPARATOR = re.compile(r"[ .\-]")
 _MESSAGE_LIMIT = 1000
 _WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 
 
+def _is_date_or_code(groups: list[str]) -> bool:
+    """Digit groups that are a date, a period, a village code or a count, not an ID: YYYY-MM(-DD),
+    DD-MM-YYYY, 32.16.01.2001 (Kemendagri village code), 1.234.567 (thousands)."""
+    lengths = [len(g) for g in groups]
+    for i in range(len(groups) - 1):
+        year, month = groups[i], groups[i + 1]
+        if lengths[i] == 4 and lengths[i + 1] == 2 and year[:2] in ("19", "20") and "01" <= month <= "12":
+            return True  # YYYY-MM, YYYY-MM-DD
+        if i + 2 < len(groups) and lengths[i : i + 3] == [2, 2, 4] and groups[i + 2][:2] in ("19", "20"):
+            return True  # DD-MM-YYYY
+    if lengths == [2, 2, 2, 4]:
+        return True  # a village code
+    return 1 <= lengths[0] <= 3 and not groups[0].startswith("0") and all(n == 3 for n in lengths[1:])
+
+
+def _mask_run(match: re.Match) -> str:
+    text = match.group()
+    groups = _GROUP_SEPARATOR.split(text.lstrip("+"))
+    digits = sum(len(g) for g in groups)
+    if len(groups) == 1:
+        personal = digits >= 8  # a NIK, a KK number, a phone number written without separators
+    else:
+        personal = digits >= 10 and not _is_date_or_code(groups)
+    if not personal:
+        return text
+    kept = 0
+    masked = []
+    for ch in text:  # keep the first 4 digits and every separator, mask the other digits
+        if ch.isdigit():
+            kept += 1
+            masked.append(ch if kept <= 4 else "*")
+        else:
+            masked.append(ch)
+    return "".join(masked)
+
+
+def mask_ids(text: str) -> str:
+    """Mask every ID-like digit run but its first 4 digits: 8+ digits in one run, or 10+ digits in
+    groups joined by spaces, dots or dashes (a NIK, a KK or phone number as people write them).
+    Dates (``2024-06-05``, ``05-06-2024``), periods, village codes (``32.16.01.2001``), thousands
+    (``1.234.567``) and short numbers stay as they are."""
+    return _DIGIT_RUN.sub(_mask_run, text or "")
+
+
 def scrub(text: str) -> str:
-    """Mask runs of 8+ digits (a NIK, a KK number, a phone number) but their first 4, and cut the text."""
-    masked = _LONG_DIGITS.sub(lambda m: m.group()[:4] + "*" * (len(m.group()) - 4), text or "")
+    """``mask_ids`` (NIK, KK and phone numbers, with or without separators), and cut the text."""
+    masked = mask_ids(text)
     return masked if len(masked) <= _MESSAGE_LIMIT else masked[: _MESSAGE_LIMIT - 1] + "…"
 
 

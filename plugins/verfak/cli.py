@@ -60,6 +60,51 @@ def _verify_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """The new password from --password-file or stdin (asked twice, unechoed, on a terminal);
+    one trailing line break is dropped. Never from the command line, where `ps` would show it."""
+    if args.password_file:
+        text = Path(args.password_file).read_text(encoding="utf-8")
+    elif sys.stdin.isatty():
+        import getpass
+
+        text = getpass.getpass(f"New password for the agency of {args.program}: ")
+        if getpass.getpass("Again: ") != text:
+            raise ValueError("the two passwords differ")
+    else:
+        text = sys.stdin.read()
+    if text.endswith("\n"):
+        text = text[:-1]
+    if text.endswith("\r"):
+        text = text[:-1]
+    return text
+
+
+def _agency_password(args: argparse.Namespace) -> int:
+    from verfak import db
+    from verfak.agency import set_password
+    from verfak.programs import load_programs
+
+    if args.program not in load_programs():
+        print(f"[agency-password] unknown program {args.program!r} (see include/programs.yaml)", file=sys.stderr)
+        return 2
+    try:
+        password = None if args.no_login else _read_password(args)
+        conn = db.connect()
+        try:
+            role = set_password(args.program, password, conn)
+        finally:
+            conn.close()
+    except (ValueError, OSError) as exc:  # messages never hold the password
+        print(f"[agency-password] {exc}", file=sys.stderr)
+        return 1
+    if password is None:
+        print(f"[agency-password] {role}: login withdrawn (the role can't log in until given a new password)")
+    else:
+        print(f"[agency-password] {role}: password set (SCRAM-SHA-256); the role can log in")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="python -m verfak", description=__doc__)
@@ -86,6 +131,16 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("verify-export", help="check an export folder against its manifest.json")
     p.add_argument("folder")
     p.set_defaults(func=_verify_export)
+
+    p = commands.add_parser(
+        "agency-password",
+        help="set or rotate the password of a program's agency role (read from stdin or a file, never argv)",
+    )
+    p.add_argument("program", help="the program, as named in include/programs.yaml")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--password-file", help="read the password from this file (its content, less one final line break)")
+    source.add_argument("--no-login", action="store_true", help="take the role's login away instead")
+    p.set_defaults(func=_agency_password)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -29,6 +29,17 @@ ID_COLUMNS: tuple[str, ...] = ("nik", "no_kk", "no_hp")
 #: Columns that hold dates.
 DATE_COLUMNS: tuple[str, ...] = ("tanggal_lahir", "tanggal_verifikasi")
 
+#: Longest value (characters, after trimming) of each free-text column that the gate lets into core:
+#: well above any honest value, far below what a spreadsheet cell can hold (Excel: 32,767), so one
+#: pasted essay can't stop an export. A longer value is an error for its row (rule
+#: ``<column>_terlalu_panjang`` in ``verfak.rules``). The other columns are bounded by their own
+#: rules (16 digits, a date, a value from a list, a number, the folder's village code).
+MAX_LENGTHS: dict[str, int] = {
+    "nama": 150, "hubungan_keluarga": 50, "alamat": 300, "rt": 20, "rw": 20, "alasan": 500,
+    "pekerjaan": 100, "pendidikan": 100, "minat_pelatihan": 300, "minat_usaha": 200, "no_hp": 30,
+    "petugas": 150,
+}  # fmt: skip
+
 #: Indonesian labels for messages to villages.
 LABELS: dict[str, str] = {
     "nik": "NIK", "no_kk": "No. KK", "nama": "Nama", "jenis_kelamin": "Jenis Kelamin",

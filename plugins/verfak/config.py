@@ -40,3 +40,59 @@ def report_dir() -> Path:
 def programs_file() -> Path:
     """The referral programs (``include/programs.yaml`` unless ``VERFAK_PROGRAMS_FILE`` says otherwise)."""
     return Path(os.environ.get("VERFAK_PROGRAMS_FILE") or INCLUDE_DIR / "programs.yaml")
+
+
+# --- limits on one submission file (issue #12: every file is read in bounded memory and time) ----
+
+
+def _positive_int(env_var: str, default: int) -> int:
+    raw = (os.environ.get(env_var) or "").strip().replace("_", "")
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{env_var}={raw!r}: expected a positive whole number") from None
+    if value <= 0:
+        raise ValueError(f"{env_var}={value}: expected a positive whole number")
+    return value
+
+
+def max_file_mb() -> int:
+    """Largest submission file read, in MiB (``VERFAK_MAX_FILE_MB``, default 50)."""
+    return _positive_int("VERFAK_MAX_FILE_MB", 50)
+
+
+def max_unzipped_mb() -> int:
+    """Largest total size of an .xlsx's members once unpacked, in MiB (``VERFAK_MAX_UNZIPPED_MB``, default 256)."""
+    return _positive_int("VERFAK_MAX_UNZIPPED_MB", 256)
+
+
+def max_zip_members() -> int:
+    """Most members an .xlsx (a zip) may hold (``VERFAK_MAX_ZIP_MEMBERS``, default 1000)."""
+    return _positive_int("VERFAK_MAX_ZIP_MEMBERS", 1000)
+
+
+def max_zip_ratio() -> int:
+    """Largest unpacked/packed ratio of an .xlsx member over 1 MiB (``VERFAK_MAX_ZIP_RATIO``, default 100)."""
+    return _positive_int("VERFAK_MAX_ZIP_RATIO", 100)
+
+
+def max_rows() -> int:
+    """Most rows of a sheet or CSV, counting from row 1 (``VERFAK_MAX_ROWS``, default 100000)."""
+    return _positive_int("VERFAK_MAX_ROWS", 100_000)
+
+
+def max_columns() -> int:
+    """Most columns of a sheet or CSV (``VERFAK_MAX_COLUMNS``, default 256: the old .xls limit)."""
+    return _positive_int("VERFAK_MAX_COLUMNS", 256)
+
+
+def max_cells() -> int:
+    """Most cells of a workbook's used ranges, all sheets together (``VERFAK_MAX_CELLS``, default 5000000)."""
+    return _positive_int("VERFAK_MAX_CELLS", 5_000_000)
+
+
+def max_cell_chars() -> int:
+    """Longest cell, in characters (``VERFAK_MAX_CELL_CHARS``, default 100000: 3x Excel's 32,767)."""
+    return _positive_int("VERFAK_MAX_CELL_CHARS", 100_000)

@@ -50,6 +50,17 @@ def on_task_failure(context) -> None:
     alerts.on_task_failure(context)
 
 
+def on_task_start(context) -> None:
+    """``on_execute_callback`` of every task: what the task writes is 0640 / 0750 at most (umask 027).
+
+    The package's writers set it themselves too (``verfak.files.private_files``); this covers the
+    rest of the task (a library's own files) in any deployment, whatever the worker's umask.
+    """
+    from verfak.files import set_private_umask
+
+    set_private_umask()
+
+
 #: When the nightly publish run must have finished, in WIB (``VERFAK_PUBLISH_DEADLINE``, HH:MM).
 PUBLISH_DEADLINE_ENV = "VERFAK_PUBLISH_DEADLINE"
 PUBLISH_DEADLINE_DEFAULT = "06:00"
@@ -122,6 +133,7 @@ DEFAULT_ARGS = {
     "retries": 2,
     "retry_delay": timedelta(minutes=2),
     "on_failure_callback": on_task_failure,
+    "on_execute_callback": on_task_start,
 }
 
 

@@ -31,17 +31,68 @@ def warehouse_dsn(conn_id: str = WAREHOUSE_CONN_ID) -> str:
     return PostgresHook(postgres_conn_id=conn_id).get_uri()
 
 
+class WarehouseError(RuntimeError):
+    """A warehouse error as a task may log it: SQLSTATE, PostgreSQL's primary message and the SQL
+    file, never the row values PostgreSQL quotes in DETAIL, CONTEXT or the statement (a NIK in a
+    unique violation, a row in a check violation, a COPY line).
+
+    Raised ``from None`` in place of the ``psycopg2.Error``; the original's text is replaced by the
+    same clean text too, so no traceback of the chain can show it (issue #12, item 13).
+    """
+
+    def __init__(self, message: str, sqlstate: str | None = None, statement: str | None = None):
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.statement = statement
+
+
+def _quoted_values(text: str) -> str:
+    import re
+
+    return re.sub(r'"[^"]*"', '"…"', text)
+
+
+def warehouse_error(error: psycopg2.Error, statement: str | None = None) -> WarehouseError:
+    """The clean ``WarehouseError`` of a psycopg2 error (and the original's text made as clean)."""
+    from verfak.alerts import mask_ids
+
+    sqlstate = getattr(error, "pgcode", None)
+    diag = getattr(error, "diag", None)
+    primary = getattr(diag, "message_primary", None) if sqlstate else None
+    if not primary:  # not from the server (connection, client side): its first line
+        primary = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    if sqlstate and sqlstate.startswith("22"):
+        # data exceptions quote the value itself ('invalid input syntax for type date: "31/02/1980"')
+        primary = _quoted_values(primary)
+    where = f" in {statement}" if statement else ""
+    message = mask_ids(f"warehouse error{where}: {sqlstate or type(error).__name__}: {primary}")
+    error.args = (message,)  # the original may still be printed as the context of the new one
+    return WarehouseError(message, sqlstate, statement)
+
+
+@contextmanager
+def clean_errors(statement: str | None = None) -> Iterator[None]:
+    """Turn a ``psycopg2.Error`` raised inside into a ``WarehouseError`` without row values."""
+    try:
+        yield
+    except psycopg2.Error as error:
+        clean = warehouse_error(error, statement)
+        clean.__suppress_context__ = True
+        raise clean from None
+
+
 def connect(conn_id: str = WAREHOUSE_CONN_ID) -> psycopg2.extensions.connection:
-    conn = psycopg2.connect(warehouse_dsn(conn_id), application_name="verfak")
-    return conn
+    with clean_errors():
+        return psycopg2.connect(warehouse_dsn(conn_id), application_name="verfak")
 
 
 @contextmanager
 def transaction(conn_id: str = WAREHOUSE_CONN_ID) -> Iterator[psycopg2.extensions.cursor]:
-    """A cursor in one transaction: committed on success, rolled back on any error."""
+    """A cursor in one transaction: committed on success, rolled back on any error; a warehouse
+    error leaves as a ``WarehouseError`` (no row values)."""
     conn = connect(conn_id)
     try:
-        with conn:  # commits or rolls back
+        with clean_errors(), conn:  # commits or rolls back, then the error is cleaned
             with conn.cursor() as cur:
                 yield cur
     finally:
@@ -57,11 +108,18 @@ def run_sql_file(cur, relative: str, params: dict | None = None) -> None:
     """Execute one SQL file (it may hold several statements), with named parameters if given.
 
     Without parameters the text is sent as it is; with them, a literal ``%`` must be written ``%%``.
+    An error is raised as a ``WarehouseError`` naming the file, without row values.
     """
-    if params is None:
-        cur.execute(sql_file(relative))
-    else:
-        cur.execute(sql_file(relative), params)
+    error = None
+    try:
+        if params is None:
+            cur.execute(sql_file(relative))
+        else:
+            cur.execute(sql_file(relative), params)
+    except psycopg2.Error as raised:
+        error = warehouse_error(raised, relative)
+    if error is not None:
+        raise error from None  # outside the except block: no context with the row values
 
 
 def copy_rows(cur, table: str, columns: list[str], rows_csv: io.StringIO | io.BytesIO) -> None:

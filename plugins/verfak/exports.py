@@ -1,6 +1,7 @@
 """Agency export folders: CSV, Parquet and XLSX of the same rows, a manifest, atomic publication.
 
-``<exports>/<program>/<YYYY-MM-DD>/`` holds ``referrals.csv`` (UTF-8, header), ``referrals.parquet``
+``<exports>/<program>/<YYYY-MM-DD>/`` holds ``referrals.csv`` (UTF-8, header; text a spreadsheet would run as
+a formula neutralised with a leading ``'``, ``verfak.safe_text``), ``referrals.parquet``
 (declared schema), ``referrals.xlsx`` (frozen header, IDs as text cells, dates as dates) and
 ``manifest.json`` (program, agency, period, row count, columns with types, SHA-256 of each file,
 the DAG run, the time). The folder is written aside and renamed into place, then ``LATEST`` is
@@ -20,27 +21,38 @@ from pathlib import Path
 
 import pandas as pd
 
-from verfak.files import sha256_file
+from verfak.files import private_files, sha256_file
+from verfak.safe_text import XLSX_MAX_CHARS, fit_xlsx, restore
 
 log = logging.getLogger(__name__)
 
 FILES = ("referrals.csv", "referrals.parquet", "referrals.xlsx")
 
 
-def read_csv_table(csv_bytes: bytes, types: dict[str, str]):
+def read_csv_table(csv_bytes: bytes, types: dict[str, str], neutralised: bool = True):
     """The rows of a ``COPY ... TO STDOUT (FORMAT csv, HEADER)`` as a pyarrow Table of the declared
-    types (an unquoted empty field is NULL, a quoted one an empty text, as PostgreSQL writes them)."""
+    types, holding the values of the database.
+
+    NULL is only what PostgreSQL writes for it, an unquoted empty field; a quoted one is an empty
+    text, and a text such as ``NA``, ``N/A``, ``NULL``, ``nan`` or ``#N/A`` stays that text (pyarrow
+    would read those as NULL by default). With ``neutralised`` the text columns were written with
+    ``verfak.safe_text.neutralise_sql`` (the CSV agencies open): the leading ``'`` is taken off again.
+    """
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
     arrow_types = {"text": pa.string(), "date": pa.date32(), "integer": pa.int64()}
     options = pa_csv.ConvertOptions(
         column_types={c: arrow_types[t] for c, t in types.items()},
-        strings_can_be_null=True, quoted_strings_can_be_null=False,
+        null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
     )  # fmt: skip
     table = pa_csv.read_csv(pa.BufferReader(csv_bytes), convert_options=options)
     if table.column_names != list(types):
         raise ValueError(f"export columns {table.column_names} are not the program's {list(types)}")
+    if neutralised:
+        for i, column in enumerate(table.column_names):
+            if types[column] == "text":
+                table = table.set_column(i, column, restore(table.column(i)))
     return table
 
 
@@ -57,6 +69,7 @@ def xlsx_sheet_names(title: str, rows: int) -> list[str]:
 
 def _write_xlsx(table, types: dict[str, str], path: Path, title: str) -> None:
     """XLSX an agency opens without harm: IDs as text cells, dates as dates, a frozen header row.
+    Text is always written as a string cell, never as a formula (``=HYPERLINK(...)`` stays text).
 
     rustpy-xlsxwriter (rust_xlsxwriter, reading the Arrow table directly) writes a million rows in
     ~20 s and 0.6 GiB; XlsxWriter in constant-memory mode took 115 s and openpyxl 8 minutes and
@@ -64,6 +77,15 @@ def _write_xlsx(table, types: dict[str, str], path: Path, title: str) -> None:
     """
     from rustpy_xlsxwriter import FastExcel, Format
 
+    # Excel holds at most 32,767 characters in a cell and the writer refuses a longer text: cut it
+    # (marked) rather than lose the whole export. The gate's length rules keep core far below this.
+    for i, column in enumerate(table.column_names):
+        if types[column] == "text":
+            fitted, cut = fit_xlsx(table.column(i))
+            if cut:
+                log.warning("%s: %d text cell(s) of column %s cut to Excel's %d characters", path.name, cut, column,
+                            XLSX_MAX_CHARS)  # fmt: skip
+                table = table.set_column(i, column, fitted)
     number_formats = {"text": "@", "integer": "0"}
     column_formats = {c: Format().set_num_format(number_formats[types[c]])
                       for c in table.column_names if types[c] in number_formats}  # fmt: skip
@@ -75,6 +97,7 @@ def _write_xlsx(table, types: dict[str, str], path: Path, title: str) -> None:
     workbook.save()
 
 
+@private_files()
 def write_export(
     export_root: Path,
     program: str,
@@ -87,9 +110,9 @@ def write_export(
     """Write one program's export for a day and publish it atomically; return its folder.
 
     ``csv_bytes`` is the program's rows as PostgreSQL's ``COPY ... TO STDOUT (FORMAT csv, HEADER)``
-    wrote them (UTF-8): they are ``referrals.csv`` as they are. ``table`` is the same bytes read by
-    ``read_csv_table`` with the declared column types: the Parquet and XLSX files, so the three
-    formats hold the same rows.
+    wrote them (UTF-8, text columns neutralised against formulas): they are ``referrals.csv`` as they
+    are. ``table`` is the same bytes read by ``read_csv_table`` with the declared column types (the
+    neutralising ``'`` taken off): the Parquet and XLSX files, so the three formats hold the same rows.
     """
     import pyarrow.parquet as pq
 

@@ -2,7 +2,9 @@
 
 ``<exports>/feedback/<YYYY-MM>/<kode_desa>.csv`` (UTF-8 with BOM and ``;`` so that Excel set to
 Indonesian opens it straight away). Written from ``quality.row_issue`` and the rejected files,
-i.e. from what the intake and the Great Expectations results found. The whole period folder is
+i.e. from what the intake and the Great Expectations results found. A long value sent is echoed
+shortened and every text cell is neutralised against spreadsheet formulas (``verfak.safe_text``:
+a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a CR gets a leading ``'``). The whole period folder is
 rebuilt aside and swapped in, so a village never sees a half-written list, and a village that has
 fixed everything no longer has a file.
 """
@@ -16,23 +18,26 @@ import uuid
 from pathlib import Path
 
 from verfak import config, db
+from verfak.files import private_files
+from verfak.safe_text import neutralise, shorten
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_COLUMNS = ("file", "baris", "kolom", "nilai_dikirim", "tingkat", "kode_aturan", "pesan")
+FEEDBACK_COLUMNS = ("file", "sheet", "baris", "kolom", "nilai_dikirim", "tingkat", "kode_aturan", "pesan")
 
 
 def feedback_dir(period: str) -> Path:
     return config.export_dir() / "feedback" / period
 
 
+@private_files()
 def write_feedback(period: str, conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
     """Rewrite the period's feedback folder; return the number of villages with a file."""
     with db.transaction(conn_id) as cur:
         cur.execute(db.sql_file("quality/select_feedback.sql"), {"period": period})
         rows = cur.fetchall()
     by_village: dict[str, list[tuple]] = {}
-    for kode_desa, *row in rows:
+    for kode_desa, *row, _key in rows:  # _key: the row's key in its file, for the order only
         by_village.setdefault(kode_desa, []).append(row)
 
     target = feedback_dir(period)
@@ -43,7 +48,7 @@ def write_feedback(period: str, conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
         with (staging / f"{kode_desa}.csv").open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh, delimiter=";")
             writer.writerow(FEEDBACK_COLUMNS)
-            writer.writerows(issues)
+            writer.writerows([neutralise(shorten(value)) for value in issue] for issue in issues)
     old = None
     if target.exists():
         old = target.parent / f".{period}.{uuid.uuid4().hex}.old"

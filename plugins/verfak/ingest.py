@@ -9,6 +9,13 @@ can't be read is registered as rejected with the reason; it stays on disk and in
 When a village sends more than one file for a period, the latest counts: the file with the newest
 modification time (then the greatest name, then the latest registration) is current, the others
 are marked ``superseded_by`` it and kept in ``raw`` for audit. See docs/submissions.md.
+
+Links are never followed (issue #12): discovery does not enter a linked folder nor take a linked
+file, and a file is opened one folder at a time with ``O_NOFOLLOW`` (``verfak.files.open_under``),
+so nothing outside the landing zone is read. What is skipped is logged (path only) and kept in
+``raw.skipped_path`` for the nightly report. A file is read once: the SHA-256 and the parse use
+the same bytes, and a file over the size limit is only hashed. A misplaced file is still
+registered with the period and village its path shows, so that village hears of it.
 """
 
 from __future__ import annotations
@@ -18,19 +25,25 @@ import datetime as dt
 import io
 import json
 import logging
+import os
 import re
+import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from verfak import db
+from verfak import bounds, db, files
 from verfak.columns import COLUMNS
-from verfak.files import sha256_file
 from verfak.intake import ReadResult, normalise_kode_desa, read_submission
 from verfak.outcomes import RETURN_FOLDER
 
 log = logging.getLogger(__name__)
 
 _PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+_PERIOD_LENIENT = re.compile(r"^\s*(20[0-9]{2})\s*[-_. ]\s*(0?[1-9]|1[0-2])\s*$")  # 2024-6, 2024_06, 2024.06
+MSG_FAILED = (
+    "File tidak bisa diproses karena kesalahan di sistem Dinas Sosial, bukan karena isi file Anda. "
+    "Petugas data sudah diberi tahu; tidak perlu mengirim ulang kecuali diminta."
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +51,7 @@ class IngestOutcome:
     """What happened to one file (no personal data: safe for logs and XCom)."""
 
     path: str
-    status: str  # accepted, rejected, duplicate
+    status: str  # accepted, rejected, duplicate, skipped (a link or not a regular file: not read)
     file_id: int | None = None
     period: str | None = None
     kode_desa: str | None = None
@@ -56,6 +69,40 @@ def _is_junk(path: Path) -> bool:
     return path.name.startswith((".", "~$")) or path.name in {"Thumbs.db", "desktop.ini"}
 
 
+def _walk(landing: Path) -> tuple[list[tuple[str, os.stat_result]], list[tuple[str, str]]]:
+    """Regular files under ``landing`` (relative path, stat), never entering a linked folder; and the
+    paths skipped: links (``tautan``) and what is not a regular file (``bukan_file_biasa``)."""
+    found, skipped = [], []
+    pending = [""]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(landing / folder if folder else landing) as entries:
+            for entry in entries:
+                relative = f"{folder}/{entry.name}" if folder else entry.name
+                if entry.is_symlink():
+                    skipped.append((relative, "tautan"))
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(relative)
+                elif entry.is_file(follow_symlinks=False):
+                    if not _is_junk(Path(relative)):
+                        found.append((relative, entry.stat(follow_symlinks=False)))
+                elif not _is_junk(Path(relative)):
+                    skipped.append((relative, "bukan_file_biasa"))
+    return sorted(found), sorted(skipped)
+
+
+def record_skipped(cur, skipped: list[tuple[str, str]]) -> None:
+    """Remember skipped paths for the nightly report, and log them (the path only)."""
+    for relative, reason in skipped:
+        log.warning("%s: skipped (%s): ingest reads no link and nothing but regular files in the landing zone",
+                    relative, "a link" if reason == "tautan" else "not a regular file")  # fmt: skip
+        cur.execute(
+            """INSERT INTO raw.skipped_path (path, reason) VALUES (%s, %s)
+               ON CONFLICT (path) DO UPDATE SET reason = EXCLUDED.reason, last_seen_at = now()""",
+            (relative, reason),
+        )
+
+
 def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
     """Files in the landing zone not registered yet (by path, size and modification time).
 
@@ -63,24 +110,23 @@ def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
     ``verfak.tindak_lanjut``.
 
     Cheap on a large landing zone: only files that are new or changed are checksummed later.
+    Links (to files or folders) and what is not a regular file are skipped and recorded.
     """
     if not landing.exists():
         log.warning("landing folder %s does not exist: nothing to ingest", landing)
         return []
+    entries, skipped = _walk(landing)
     with db.transaction(conn_id) as cur:
         cur.execute("SELECT path, size_bytes, modified_at FROM raw.landing_path")
         known = {(p, s, m.timestamp()) for p, s, m in cur.fetchall()}
+        record_skipped(cur, skipped)
     found = []
-    for path in sorted(landing.rglob("*")):
-        if not path.is_file() or _is_junk(path):
-            continue
-        relative = path.relative_to(landing).as_posix()
+    for relative, stat in entries:
         if relative.startswith(RETURN_FOLDER + "/"):
             continue  # the agencies' return files: verfak.tindak_lanjut
-        stat = path.stat()
         if (relative, stat.st_size, _mtime(stat.st_mtime).timestamp()) not in known:
             found.append(relative)
-    log.info("landing zone %s: %d new or changed file(s)", landing, len(found))
+    log.info("landing zone %s: %d new or changed file(s), %d path(s) skipped", landing, len(found), len(skipped))
     return found
 
 
@@ -89,36 +135,73 @@ def _mtime(seconds: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(round(seconds, 6), tz=dt.timezone.utc)
 
 
+def _period_of(folder: str) -> str | None:
+    """``'2024-06'``; a period written loosely (``2024-6``, ``2024_06``) read as well; else None."""
+    if _PERIOD.match(folder):
+        return folder
+    loose = _PERIOD_LENIENT.match(folder)
+    return f"{loose.group(1)}-{int(loose.group(2)):02d}" if loose else None
+
+
 def _locate(relative: str, villages: dict[str, str]) -> tuple[str | None, str | None, str | None, ReadResult | None]:
-    """Period, village (dotted code) and folder name from the path, or a rejection."""
+    """Period, village (dotted code) and folder name from the path, or a rejection.
+
+    A misplaced file is rejected, but with the period and the village its path shows wherever
+    they can be read (``2024-06/3216122003/sub/x.csv``, ``2024-6/32.16.12.2003/x.csv``, ``2024-06/x.csv``),
+    so that its village gets the reason in its feedback; a file with no village shows in the report.
+    """
     parts = Path(relative).parts
-    folder = parts[1] if len(parts) >= 2 else None
-    if len(parts) != 3:
-        return None, None, folder, ReadResult().reject(
-            "lokasi_tidak_sesuai",
-            "File harus diletakkan di folder <periode YYYY-MM>/<kode desa>/, misalnya 2024-06/32.16.12.2003/.",
-        )
-    period = parts[0] if _PERIOD.match(parts[0]) else None
-    if period is None:
-        return None, None, folder, ReadResult().reject(
+    folders = parts[:-1]
+    folder = parts[1] if len(parts) >= 3 else None  # the village folder's name as written, if there is one
+    period = next((p for p in map(_period_of, folders[:1]) if p), None) or next(
+        (p for p in map(_period_of, folders) if p), None)  # fmt: skip
+    kode_desa = next((villages[k] for k in (normalise_kode_desa(f) for f in folders) if k in villages), None)
+    if len(parts) == 3 and _PERIOD.match(parts[0]) and kode_desa and villages.get(normalise_kode_desa(folder) or ""):
+        return period, kode_desa, folder, None
+    where = "File harus diletakkan di folder <periode YYYY-MM>/<kode desa>/, misalnya 2024-06/32.16.12.2003/"
+    if len(parts) == 3 and not _PERIOD.match(parts[0]):
+        hint = f" (periode {period})" if period else ""
+        rejection = ReadResult().reject(
             "periode_tidak_dikenal",
-            f"Folder periode '{parts[0]}' tidak dikenal: gunakan format YYYY-MM, misalnya 2024-06.",
+            f"Folder periode '{parts[0]}' tidak dikenal: gunakan format YYYY-MM, misalnya 2024-06{hint}. "
+            "Pindahkan file ke folder yang benar lalu kirim ulang.",
         )
-    kode_desa = villages.get(normalise_kode_desa(folder) or "")
-    if kode_desa is None:
-        return period, None, folder, ReadResult().reject(
+    elif len(parts) == 3 and not villages.get(normalise_kode_desa(folder) or ""):
+        rejection = ReadResult().reject(
             "desa_tidak_dikenal",
             f"Folder '{folder}' bukan kode desa/kelurahan Kabupaten Bekasi (Kemendagri), misalnya 32.16.12.2003.",
         )
-    return period, kode_desa, folder, None
+    else:
+        shown = "/".join(parts)
+        rejection = ReadResult().reject(
+            "lokasi_tidak_sesuai",
+            f"{where}; file ini ada di '{shown}'. Pindahkan file ke folder yang benar lalu kirim ulang.",
+        )
+    return period, kode_desa, folder, rejection
 
 
 def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
                 conn_id: str = db.WAREHOUSE_CONN_ID) -> IngestOutcome:  # fmt: skip
-    """Register one landing-zone file and keep its rows. Idempotent by SHA-256, period and village folder."""
+    """Register one landing-zone file and keep its rows. Idempotent by SHA-256, period and village folder.
+
+    The file is opened without following links and read once (no further than the size limit):
+    the SHA-256 and the parse use the same bytes. A link or anything but a regular file is skipped
+    (``status`` ``skipped``, recorded for the report), an unexpected error while reading is a
+    rejection of this file (``file_gagal_diproses``), never the end of the run.
+    """
     path = landing / relative
-    stat = path.stat()
-    sha256 = sha256_file(path)
+    limits = bounds.Limits.from_config()
+    try:
+        fd = files.open_under(landing, relative)
+    except files.NotARegularFile:
+        with db.transaction(conn_id) as cur:
+            record_skipped(cur, [(relative, "tautan" if os.path.islink(path) else "bukan_file_biasa")])
+        return IngestOutcome(relative, "skipped")
+    try:
+        stat = os.fstat(fd)
+        data, sha256, _ = files.read_fd(fd, limits.file_bytes)
+    finally:
+        os.close(fd)
     with db.transaction(conn_id) as cur:
         cur.execute("SELECT kode_desa_plain, kode_desa FROM ref.desa")
         villages = dict(cur.fetchall())
@@ -136,7 +219,7 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
             _remember_path(cur, relative, stat, sha256, existing[0])
             return IngestOutcome(relative, "duplicate", file_id=existing[0])
 
-    result = rejection or read_submission(path, kode_desa_folder=kode_desa.replace(".", "") if kode_desa else None)
+    result = rejection or _read(relative, path, data, stat.st_size, kode_desa, limits)
     file_format = result.details.get("format") or Path(relative).suffix.lstrip(".").lower() or "unknown"
 
     with db.transaction(conn_id) as cur:
@@ -177,6 +260,23 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
     return outcome
 
 
+def _read(relative: str, path: Path, data: bytes | None, size: int, kode_desa: str | None,
+          limits: bounds.Limits) -> ReadResult:  # fmt: skip
+    """The file's rows or its rejection; an over-size file is not parsed, an unexpected error is a rejection."""
+    if data is None:
+        over = bounds.too_big(size, limits)
+        return ReadResult().reject(over.code, over.message)
+    try:
+        return read_submission(path, kode_desa_folder=kode_desa.replace(".", "") if kode_desa else None,
+                               data=data, limits=limits)  # fmt: skip
+    except Exception as error:  # noqa: BLE001 - one bad file must not end the run
+        # The type and the place only: an exception's message can quote a cell (personal data).
+        frames = traceback.extract_tb(error.__traceback__)
+        place = ", ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames[-3:])
+        log.error("%s: reading failed with %s (%s): registered as rejected", relative, type(error).__name__, place)
+        return ReadResult().reject("file_gagal_diproses", MSG_FAILED)
+
+
 def _remember_path(cur, relative: str, stat, sha256: str, file_id: int) -> None:
     cur.execute(
         """INSERT INTO raw.landing_path (path, size_bytes, modified_at, sha256, file_id)
@@ -190,9 +290,13 @@ def _remember_path(cur, relative: str, stat, sha256: str, file_id: int) -> None:
 def _copy_rows(cur, file_id: int, result: ReadResult) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    by_sheet = bool(result.details.get("sheets"))
     for source_row, values, extra in result.rows:
-        writer.writerow([file_id, source_row, *values, json.dumps(extra, ensure_ascii=False) if extra else None])
-    db.copy_rows(cur, "raw.submission_row", ["file_id", "source_row", *COLUMNS, "extra"], buffer)
+        sheet, sheet_row = result.locate(source_row) if by_sheet else (None, None)
+        writer.writerow([file_id, source_row, *values, json.dumps(extra, ensure_ascii=False) if extra else None,
+                         sheet, sheet_row])  # fmt: skip
+    db.copy_rows(cur, "raw.submission_row", ["file_id", "source_row", *COLUMNS, "extra", "source_sheet", "sheet_row"],
+                 buffer)  # fmt: skip
     if result.issues:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -219,7 +323,7 @@ def resolve_superseded(conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
 
 def summarise(outcomes: list[dict]) -> dict:
     """Totals over the files of one ingest run, for the log and the run summary."""
-    totals = {"files": len(outcomes), "accepted": 0, "rejected": 0, "duplicate": 0,
+    totals = {"files": len(outcomes), "accepted": 0, "rejected": 0, "duplicate": 0, "skipped": 0,
               "rows_read": 0, "rows_passed": 0, "rows_rejected": 0}  # fmt: skip
     for outcome in outcomes:
         totals[outcome["status"]] += 1

@@ -7,8 +7,9 @@ input: a messy file is a normal case, only a bug in this module is an exception.
 
 What it copes with: comma, semicolon, tab or pipe separators; UTF-8 with or without BOM,
 Windows-1252 and UTF-16 (Excel's "Unicode Text"); quoted fields with separators and newlines; a
-header that is not on the first row (title blocks above it); several sheets (the one whose header
-names the most contract columns wins, visible sheets first); header names in any spelling listed
+header that is not on the first row (title blocks above it); several sheets (every visible sheet
+whose header has all the required columns is read, e.g. one sheet per RT, each row keeping its
+sheet; hidden ones only when no visible sheet has the header); header names in any spelling listed
 in ``verfak.columns``; blank rows and columns. The file's content decides how it is read, the
 name only whether it is a submission at all: an Excel workbook saved as ``.csv`` or a CSV renamed
 ``.xlsx`` is read for what it is, a PDF renamed ``.xlsx`` is rejected as a PDF.
@@ -25,6 +26,15 @@ has lost digits, so that row is rejected with a message saying how to fix it, ne
 into another ID. A phone number typed as a number lost its leading 0: a warning, the row passes
 (the number is optional). Row issues of one kind on one row are one issue: a row whose NIK and
 No. KK were both typed as numbers gets one ``id_diketik_angka`` naming both columns.
+
+Bounded (issue #12): a file over a limit of ``verfak.bounds`` (size, unpacked size, a sheet's
+declared or real extent, rows, columns, cell length) is rejected with its own code before the
+expensive read; see that module for how a workbook is checked before calamine allocates it.
+
+Row keys: ``source_row`` is the row number the village sees. A workbook read from several sheets
+keeps that for its first data sheet; the k-th one (from 0) adds ``k * SHEET_STRIDE`` (Excel's row
+limit), so that ``(file_id, source_row)`` stays a row's identity; ``ReadResult.locate`` (and
+``raw.submission_row.source_sheet``/``sheet_row``) give the sheet and its row number back.
 """
 
 from __future__ import annotations
@@ -37,11 +47,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from verfak import bounds
+from verfak.bounds import Limits, OverLimit
 from verfak.columns import COLUMNS, LABELS, REQUIRED, canonical_column
 
 SUPPORTED_SUFFIXES = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
 HEADER_SEARCH_ROWS = 30
 MIN_HEADER_COLUMNS = 3
+SHEET_STRIDE = 1_048_576  # Excel's row limit: the k-th data sheet's rows are keyed k * SHEET_STRIDE + row
 _DELIMITERS = (",", ";", "\t", "|")
 _SCIENTIFIC = re.compile(r"^\s*'?[0-9](?:[.,][0-9]+)?[eE][+]?[0-9]+\s*$")
 _THROUGH_A_NUMBER = re.compile(r"^\s*'?[0-9]{6,}[.,]0+\s*$")  # 3216011234567890.0
@@ -74,7 +87,7 @@ class Contract:
     """The columns a kind of file must have and how its headers are recognised.
 
     The village submission (``VILLAGE``) is the default; the agencies' return files
-    (``verfak.tindak_lanjut``) are read by the same code with their own contract.
+    (``verfak.tindak_lanjut``) are read by the same code, with the same bounds, with their own contract.
     """
 
     columns: tuple[str, ...]
@@ -136,6 +149,14 @@ class ReadResult:
         self.reject_code, self.reject_message = code, message
         self.rows, self.issues = [], []
         return self
+
+    def locate(self, source_row: int) -> tuple[str | None, int]:
+        """The sheet (None for a CSV) and the row number on it of a row key."""
+        sheets = self.details.get("sheets")
+        if not sheets:
+            return None, source_row
+        index, row = divmod(source_row - 1, SHEET_STRIDE)
+        return sheets[index]["sheet"], row + 1
 
 
 # --- cells ---------------------------------------------------------------------------------------
@@ -270,18 +291,34 @@ def _rows_after_header(
     rows: list[list[object]],
     header_index: int,
     mapping: dict[int, str],
+    key_offset: int = 0,
+    max_chars: int | None = None,
     contract: Contract = VILLAGE,
-) -> None:
-    """Turn the rows below the header into contract-ordered text rows (row numbers from 1)."""
+) -> int:
+    """Turn the rows below the header into contract-ordered text rows; return how many.
+
+    ``rows[i]`` is row ``i + 1 + key_offset`` (its key); ``max_chars``: reject the file on a longer
+    cell (for a workbook whose scan saw long texts; a CSV's cells are bounded while parsing).
+    """
     position = contract.index
     header = rows[header_index]
     width = max((len(cells) for cells in rows), default=0)
     extra_labels = _extra_labels(header, width, mapping)
     skipped = 0
+    before = len(result.rows)
     for index in range(header_index + 1, len(rows)):
         cells = rows[index]
-        source_row = index + 1
+        source_row = index + 1 + key_offset
         texts = [_cell_text(c) for c in cells]
+        if max_chars is not None:
+            longest = max((len(t) for t in texts if t), default=0)
+            if longest > max_chars:
+                sheet, row = result.locate(source_row)
+                column = next(i for i, t in enumerate(texts) if t and len(t) == longest)
+                where = f"{bounds.column_letters(column + 1)}{row}" + (f" di sheet '{sheet}'" if sheet else "")
+                over = bounds.cell_too_long(where, longest, max_chars)
+                result.reject(over.code, over.message)
+                return 0
         if not any(texts[i] is not None for i in mapping if i < len(texts)):
             if any(texts):
                 skipped += 1  # something only outside the contract's columns: not a data row
@@ -306,7 +343,8 @@ def _rows_after_header(
         result.issues.extend(_id_issues(source_row, id_problems, contract.labels))
         result.rows.append((source_row, values, extra))
     if skipped:
-        result.details["rows_skipped"] = skipped
+        result.details["rows_skipped"] = result.details.get("rows_skipped", 0) + skipped
+    return len(result.rows) - before
 
 
 def _check_columns(result: ReadResult, mapping: dict[int, str], contract: Contract = VILLAGE) -> bool:
@@ -357,15 +395,50 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
-def _parse_csv(text: str, delimiter: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+def _parse_csv(text: str, delimiter: str, limits: Limits | None = None, lines: list[int] | None = None,
+               ) -> list[list[str]]:  # fmt: skip
+    """The records of a CSV text; with ``limits``, over the row or column limit raises ``OverLimit``
+    (a cell over the length limit raises ``csv.Error`` from the reader: see ``_read_csv``), and
+    ``lines`` gets [records read, lines read] as it goes."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    if limits is None:
+        return list(reader)
+    rows: list[list[str]] = []
+    lines = lines if lines is not None else [0, 0]
+    for cells in reader:
+        if len(cells) > limits.columns:
+            raise OverLimit("terlalu_banyak_kolom", (
+                f"Baris {bounds.number(len(rows) + 1)} berisi {bounds.number(len(cells))} kolom; batasnya "
+                f"{bounds.number(limits.columns)} kolom. Mungkin pemisah kolom salah atau ada baris yang rusak: "
+                "buka file di Excel, periksa baris tersebut, simpan ulang sebagai CSV, lalu kirim ulang."))  # fmt: skip
+        rows.append(cells)
+        lines[:] = len(rows), reader.line_num
+        if len(rows) > limits.rows:
+            raise OverLimit("terlalu_banyak_baris", (
+                f"File berisi lebih dari {bounds.number(limits.rows)} baris (batasnya). Satu desa biasanya jauh "
+                "lebih sedikit: hapus baris kosong atau baris lain di bawah tabel, simpan, lalu kirim ulang."))  # fmt: skip
+    return rows
 
 
-def _read_csv(data: bytes, result: ReadResult, contract: Contract = VILLAGE) -> ReadResult:
+def _field_too_long(text: str, records: int, lines: int, limits: Limits) -> OverLimit | None:
+    """After the reader hit the cell length limit in the record after ``records`` records (``lines``
+    lines): an over-long cell on one line (an absurd cell), or None when the cell runs over several
+    lines (a quote never closed: ``csv_rusak``)."""
+    import itertools
+
+    line = next(itertools.islice(io.StringIO(text, newline=""), lines, None), "")
+    if len(line) <= limits.cell_chars:
+        return None
+    return bounds.cell_too_long(f"di baris {bounds.number(records + 1)}", None, limits.cell_chars)
+
+
+def _read_csv(data: bytes, result: ReadResult, limits: Limits, contract: Contract = VILLAGE) -> ReadResult:
     text, encoding = _decode(data)
     if not text.strip(" \t\r\n\ufeff\x00"):
         return result.reject("file_kosong", MSG_EMPTY)
     result.details.update(format="csv", encoding=encoding)
+    field_limit = csv.field_size_limit(limits.cell_chars)  # the reader refuses longer cells (restored below)
+    progress = [0, 0]
     try:
         best = None
         for delimiter in _DELIMITERS:
@@ -379,18 +452,25 @@ def _read_csv(data: bytes, result: ReadResult, contract: Contract = VILLAGE) -> 
                 f"Gunakan {contract.template}.",
             )
         delimiter, (header_index, mapping) = best
-        rows = _parse_csv(text, delimiter)
-    except csv.Error:  # a quote never closed swallows the rest of the file into one huge cell
+        rows = _parse_csv(text, delimiter, limits, progress)
+    except OverLimit as over:
+        return result.reject(over.code, over.message)
+    except csv.Error as error:  # a quote never closed swallows the rest of the file into one huge cell
+        over = _field_too_long(text, *progress, limits) if "field larger than" in str(error) else None
+        if over:
+            return result.reject(over.code, over.message)
         return result.reject(
             "csv_rusak",
             'Isi CSV tidak bisa dibaca: ada tanda kutip (") yang tidak ditutup atau sel yang terlalu panjang. '
             "Buka file di Excel, periksa sel tersebut, simpan ulang sebagai CSV, lalu kirim ulang.",
         )
+    finally:
+        csv.field_size_limit(field_limit)
     result.details["delimiter"] = delimiter
     _header_details(result, header_index, mapping)
     if not _check_columns(result, mapping, contract):
         return result
-    _rows_after_header(result, rows, header_index, mapping, contract)
+    _rows_after_header(result, rows, header_index, mapping, contract=contract)
     return result
 
 
@@ -401,7 +481,48 @@ def _is_rust_panic(error: BaseException) -> bool:
     return type(error).__name__ == "PanicException"
 
 
-def _read_excel(path: Path, data: bytes, result: ReadResult, contract: Contract = VILLAGE) -> ReadResult:
+@dataclass
+class _Sheet:
+    name: str
+    order: int
+    hidden: bool
+    found: tuple[int, dict[int, str]]
+    rows: list[list[object]] | None  # all its rows when its header has every required column
+    first_row: int  # the spreadsheet row of rows[0] (calamine starts at the first used row)
+
+
+def _excel_unreadable(result: ReadResult) -> ReadResult:
+    return result.reject(
+        "excel_tidak_terbaca",
+        "Isi file Excel tidak bisa dibaca (file rusak). Buka di Excel, simpan ulang sebagai .xlsx, lalu kirim ulang.",
+    )
+
+
+def _load_sheets(workbook, result: ReadResult, limits: Limits, contract: Contract = VILLAGE) -> list[_Sheet] | None:
+    """Every sheet with a header; each sheet's size checked before its cells become Python objects
+    (the only check an .xls gets, and the one on all sheets together); None if rejected."""
+    visible = {m.name for m in workbook.sheets_metadata if str(m.visible).endswith("Visible")}
+    sheets = []
+    cells = 0
+    for order, name in enumerate(workbook.sheet_names):
+        sheet = workbook.get_sheet_by_name(name)
+        (top, _), (bottom, right) = sheet.start or (0, 0), sheet.end or (0, 0)
+        cells += sheet.height * sheet.width
+        if bottom + 1 > limits.rows or right + 1 > limits.columns or cells > limits.cells:
+            where = f"berisi sel sampai {bounds.column_letters(right + 1)}{bottom + 1}"
+            over = bounds.too_wide(name, where, bottom + 1, right + 1, limits)
+            result.reject(over.code, over.message)
+            return None
+        found = _find_header(sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS), contract)
+        if found:
+            complete = all(c in found[1].values() for c in contract.required)
+            rows = sheet.to_python(skip_empty_area=False) if complete else None
+            sheets.append(_Sheet(name, order, name not in visible, found, rows, top + 1))
+    return sheets
+
+
+def _read_excel(path: Path, data: bytes, result: ReadResult, limits: Limits,
+                contract: Contract = VILLAGE) -> ReadResult:  # fmt: skip
     import python_calamine as calamine
 
     is_ole = data.startswith(_OLE)
@@ -410,6 +531,12 @@ def _read_excel(path: Path, data: bytes, result: ReadResult, contract: Contract 
         # An encrypted Office Open XML workbook is an OLE container holding "EncryptedPackage".
         result.details["format"] = "xlsx"
         return result.reject("excel_berpassword", MSG_PASSWORD)
+    scan = None
+    if not is_ole:
+        try:
+            scan = bounds.check_workbook(data, limits)  # before calamine allocates anything
+        except OverLimit as over:
+            return result.reject(over.code, over.message)
     try:
         workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.PasswordError:
@@ -419,35 +546,46 @@ def _read_excel(path: Path, data: bytes, result: ReadResult, contract: Contract 
             raise
         return result.reject("excel_tidak_terbaca", MSG_NOT_EXCEL)
     try:
-        visible = {m.name for m in workbook.sheets_metadata if str(m.visible).endswith("Visible")}
-        candidates = []
-        for order, name in enumerate(workbook.sheet_names):
-            sheet = workbook.get_sheet_by_name(name)
-            found = _find_header(sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS), contract)
-            if found:
-                candidates.append((name not in visible, -len(found[1]), order, name, found))
-        if not candidates:
-            return result.reject(
-                "header_tidak_ditemukan",
-                f"Baris judul kolom {contract.header_hint} tidak ditemukan di sheet mana pun (30 baris pertama). "
-                f"Gunakan {contract.template}.",
-            )
-        *_, sheet_name, (header_index, mapping) = min(candidates)
-        rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        sheets = _load_sheets(workbook, result, limits, contract)
     except BaseException as error:
         if not isinstance(error, Exception) and not _is_rust_panic(error):
             raise
-        return result.reject(
-            "excel_tidak_terbaca",
-            "Isi file Excel tidak bisa dibaca (file rusak). Buka di Excel, simpan ulang sebagai .xlsx, lalu kirim ulang.",
-        )
+        return _excel_unreadable(result)
     finally:
         workbook.close()
-    result.details["sheet"] = sheet_name
-    _header_details(result, header_index, mapping)
-    if not _check_columns(result, mapping, contract):
+    if sheets is None:
         return result
-    _rows_after_header(result, rows, header_index, mapping, contract)
+    if not sheets:
+        return result.reject(
+            "header_tidak_ditemukan",
+            f"Baris judul kolom {contract.header_hint} tidak ditemukan di sheet mana pun (30 baris pertama). "
+            f"Gunakan {contract.template}.",
+        )
+    complete = [s for s in sheets if s.rows is not None]
+    chosen = [s for s in complete if not s.hidden] or complete
+    if not chosen:  # no sheet has every required column: name what the best one lacks
+        best = min(sheets, key=lambda s: (s.hidden, -len(s.found[1]), s.order))
+        result.details["sheet"] = best.name
+        _header_details(result, best.found[0], best.found[1])
+        _check_columns(result, best.found[1], contract)
+        return result
+    ignored = [s.name for s in complete if s not in chosen]
+    if ignored:
+        result.details["sheets_ignored"] = [{"sheet": name, "reason": "tersembunyi"} for name in ignored]
+    result.details["sheet"] = chosen[0].name
+    _header_details(result, *chosen[0].found)
+    result.details["sheets"] = []
+    max_chars = limits.cell_chars if scan is None or scan.long_text else None
+    for index, sheet in enumerate(chosen):
+        header_index, mapping = sheet.found
+        entry = {"sheet": sheet.name, "header_row": sheet.first_row + header_index, "rows": 0}
+        result.details["sheets"].append(entry)
+        entry["rows"] = _rows_after_header(
+            result, sheet.rows, header_index, mapping, index * SHEET_STRIDE + sheet.first_row - 1, max_chars,
+            contract)
+        if not result.accepted:
+            return result
+    result.details["header_row"] = result.details["sheets"][0]["header_row"]
     return result
 
 
@@ -469,13 +607,18 @@ def _content_kind(data: bytes) -> str:
     return "text"
 
 
-def read_submission(path: Path, kode_desa_folder: str | None = None, contract: Contract = VILLAGE) -> ReadResult:
+def read_submission(path: Path, kode_desa_folder: str | None = None, data: bytes | None = None,
+                    limits: Limits | None = None, contract: Contract = VILLAGE) -> ReadResult:  # fmt: skip
     """Read one submission file; file-level problems come back as a rejection, never raised.
 
     ``kode_desa_folder`` (plain 10 digits) is the village of the file's folder: a file whose
     ``kode_desa`` column names only other villages is rejected as filed in the wrong folder.
-    ``contract`` says which columns the file has (default: the village submission).
+    ``data``: the file's bytes when the caller has read them already (ingest reads a file once,
+    hashes and parses the same bytes); otherwise the file is read here, no further than the size
+    limit. ``limits``: ``Limits.from_config()`` unless given. ``contract`` says which columns the
+    file has (default: the village submission).
     """
+    limits = limits or Limits.from_config()
     result = ReadResult()
     suffix_format = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     result.details["format"] = suffix_format or "unknown"
@@ -484,7 +627,13 @@ def read_submission(path: Path, kode_desa_folder: str | None = None, contract: C
             "format_tidak_didukung",
             f"Jenis file {path.suffix or '(tanpa ekstensi)'} tidak didukung. Kirim sebagai .xlsx atau .csv.",
         )
-    data = path.read_bytes()
+    if data is None:
+        from verfak.files import read_limited
+
+        data = read_limited(path, limits.file_bytes)
+    if data is None or len(data) > limits.file_bytes:
+        over = bounds.too_big(len(data) if data is not None else path.stat().st_size, limits)
+        return result.reject(over.code, over.message)
     if not data.strip(_EMPTY_BYTES):
         return result.reject("file_kosong", MSG_EMPTY)
     kind = _content_kind(data)
@@ -494,9 +643,9 @@ def read_submission(path: Path, kode_desa_folder: str | None = None, contract: C
         return result.reject(*(("bukan_csv", MSG_NOT_CSV) if suffix_format == "csv" else
                                ("excel_tidak_terbaca", MSG_NOT_EXCEL)))  # fmt: skip
     if kind == "excel":
-        _read_excel(path, data, result, contract)
+        _read_excel(path, data, result, limits, contract)
     else:
-        _read_csv(data, result, contract)
+        _read_csv(data, result, limits, contract)
     if result.details.get("format") != suffix_format:
         result.details["suffix_format"] = suffix_format  # e.g. a CSV renamed .xlsx, read as CSV
     if not result.accepted:

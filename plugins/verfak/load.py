@@ -19,6 +19,7 @@ from verfak import db
 from verfak.feedback import write_feedback
 from verfak.quality import run_gate, run_village_checks
 from verfak.rules import RULES, VILLAGE_RULES
+from verfak.safe_text import shorten_sql_params
 from verfak.staging import STAGING_COLUMNS, period_bounds, type_rows
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
     period_start, _ = period_bounds(period)
     conn = db.connect(conn_id)
     try:
-        with conn, conn.cursor() as cur:
+        with db.clean_errors(), conn, conn.cursor() as cur:
             # One core load at a time (periods share people's histories); a second run waits for it.
             cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.core_load'))")
             raw = _read_raw(cur, period)
@@ -153,7 +154,8 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
                        severity text, column_name text, message text) ON COMMIT DROP"""
             )
             _copy_frame(cur, "tmp_gate_failure", failures, list(failures.columns))
-            db.run_sql_file(cur, "quality/record_gate_issues.sql", {"period": period, "run_id": run_id})
+            db.run_sql_file(cur, "quality/record_gate_issues.sql",
+                            {"period": period, "run_id": run_id, **shorten_sql_params()})  # fmt: skip
             db.run_sql_file(cur, "core/load_period.sql", {"period": period_start})
             flags = _check_villages(cur, period, period_start, run_id)
             cur.execute(

@@ -16,10 +16,11 @@ import pyarrow.compute as pc
 from psycopg2 import sql
 
 from verfak import config, db
-from verfak.agency import sync_agencies
+from verfak.agency import program_select, sync_agencies
 from verfak.exports import read_csv_table, remove_old_exports, write_export
 from verfak.files import sha256_file
 from verfak.programs import Program, load_programs, referral_query
+from verfak.safe_text import neutralise_sql
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,18 @@ def select_referrals(cur, program: Program, period: dt.date, export_date: dt.dat
     return cur.fetchone()[0]
 
 
+def export_select(program: Program, types: dict[str, str]):
+    """The query whose COPY output is ``referrals.csv``: the program's columns in rank order, text
+    columns neutralised against spreadsheet formulas (``verfak.safe_text``). It reads the view's own
+    query, not the view: an agency session may have kept the view from being refreshed tonight
+    (``verfak.agency``), the export still follows the configuration."""
+    columns = [
+        sql.SQL("{} AS {}").format(neutralise_sql(c), sql.Identifier(c)) if t == "text" else sql.Identifier(c)
+        for c, t in types.items()
+    ]
+    return sql.SQL("SELECT {} FROM ({}) v ORDER BY urutan").format(sql.SQL(", ").join(columns), program_select(program))
+
+
 def publish_program(name: str, export_date: dt.date, dag_run_id: str | None = None,
                     conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:  # fmt: skip
     """Select one program's referrals for the latest period and publish its export; return counts only."""
@@ -66,9 +79,7 @@ def publish_program(name: str, export_date: dt.date, dag_run_id: str | None = No
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.publish'), hashtext(%s))", (name,))
         selected = select_referrals(cur, program, period, export_date, dag_run_id)
         buffer = io.BytesIO()
-        export_query = sql.SQL("SELECT {} FROM publish.{} ORDER BY urutan").format(
-            sql.SQL(", ").join(map(sql.Identifier, types)), sql.Identifier(program.name)
-        )
+        export_query = export_select(program, types)
         db.copy_query_to_csv(cur, export_query.as_string(cur), buffer)
     csv_bytes = buffer.getvalue()
     del buffer

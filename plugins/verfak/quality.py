@@ -15,8 +15,10 @@ Docs says so. The failures written to ``quality.row_issue`` always cover every r
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,16 @@ import numpy as np
 import pandas as pd
 
 from verfak import config
-from verfak.rules import RULES, RULES_BY_ID, VILLAGE_RULES_BY_ID, build_suite, build_village_suite, evaluate
+from verfak.files import private_files, tighten
+from verfak.rules import (
+    RULES,
+    RULES_BY_ID,
+    SUITE_NAME,
+    VILLAGE_RULES_BY_ID,
+    build_suite,
+    build_village_suite,
+    evaluate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +82,28 @@ def _context(report_dir: Path):
     return context, docs_dir
 
 
+def result_format(index_columns: list[str]) -> dict:
+    """Great Expectations' result format for the gate: every failing row's ids, never its values.
+
+    ``COMPLETE`` with ``unexpected_index_column_names`` gives the ids of *every* failing row (the
+    gate compares them with ``verfak.rules.evaluate``); ``exclude_unexpected_values`` leaves the
+    failing values out of ``unexpected_list``, ``partial_unexpected_counts`` and the index list
+    (which becomes ``[{"file_id": [...], "source_row": [...]}]``); ``partial_unexpected_count: 0``
+    and ``include_unexpected_rows: False`` keep samples and whole rows out. So the validation
+    results and the Data Docs rendered from them hold counts, rules and row places, no NIK, KK,
+    birth date or phone number (issue #12, item 10).
+    """
+    return {
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": index_columns,
+        "exclude_unexpected_values": True,
+        "partial_unexpected_count": 0,
+        "include_unexpected_rows": False,
+        "return_unexpected_index_query": False,
+    }
+
+
+@private_files()
 def _validate(suite, frame: pd.DataFrame, index_columns: list[str], asset_name: str, run_name: str,
               report_dir: Path | None = None):  # fmt: skip
     """Run one suite on a DataFrame through a checkpoint that also updates the Data Docs."""
@@ -93,11 +126,13 @@ def _validate(suite, frame: pd.DataFrame, index_columns: list[str], asset_name: 
             name=f"verfak_{asset_name}",
             validation_definitions=[validation],
             actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["verfak"])],
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
+            result_format=result_format(index_columns),
         )
     )
     run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=gx.RunIdentifier(run_name=run_name))
     index = docs_dir / "index.html"
+    for folder in (docs_dir, report_dir / "gx"):  # the Data Docs' static assets are copied with their mode
+        tighten(folder)
     return run, (index if index.exists() else None)
 
 
@@ -111,13 +146,24 @@ def _failures(run, rules_by_id: dict, index_columns: list[str], rows: int):
                 # A rule that could not be evaluated is a pipeline error, not a data problem.
                 raise RuntimeError(f"rule {rule.rule_id} could not run: {result.exception_info.get('exception_message')}")
             details = result.result or {}
-            unexpected = details.get("unexpected_index_list") or []
-            counts.append((rule.rule_id, int(details.get("element_count", rows)), len(unexpected)))
-            for item in unexpected:
-                key = tuple(item[c] for c in index_columns)
-                failures.append((*key, rule.rule_id, rule.severity, rule.column, rule.message))
+            keys = _unexpected_keys(details.get("unexpected_index_list") or [], index_columns)
+            counts.append((rule.rule_id, int(details.get("element_count", rows)), len(keys)))
+            failures.extend((*key, rule.rule_id, rule.severity, rule.column, rule.message) for key in keys)
     columns = [*index_columns, "rule_id", "severity", "column_name", "message"]
     return pd.DataFrame(failures, columns=columns), counts
+
+
+def _unexpected_keys(unexpected: list[dict], index_columns: list[str]) -> list[tuple]:
+    """The failing rows' ids from an ``unexpected_index_list``: one dict per row (values included),
+    or, with ``exclude_unexpected_values``, dicts of id lists (``{"file_id": [...], "source_row": [...]}``)."""
+    keys: list[tuple] = []
+    for item in unexpected:
+        columns = [item[c] for c in index_columns]
+        if columns and isinstance(columns[0], list):
+            keys.extend(zip(*columns))
+        else:
+            keys.append(tuple(columns))
+    return keys
 
 
 def _evaluated_failures(frame: pd.DataFrame, evaluated: dict) -> tuple[pd.DataFrame, list[tuple[str, int, int]]]:
@@ -202,3 +248,56 @@ def run_village_checks(villages: pd.DataFrame, period: str, report_dir: Path | N
     failed, counts = _failures(run, VILLAGE_RULES_BY_ID, ["kode_desa"], len(frame))
     log.info("period %s: %d village(s) checked, %d flag(s) for the data engineers", period, len(frame), len(failed))
     return GateResult(failed, counts, bool(run.success), index)
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+#: Where the file-backed context keeps validation results, and where the Data Docs render them:
+#: ``<folder>/<suite>/<run name>/<run time>/<batch>.json|.html``.
+RESULT_FOLDERS = (Path("gx") / "uncommitted" / "validations", Path("data_docs") / "validations")
+_RUN_TIME_FORMAT = "%Y%m%dT%H%M%S.%fZ"
+
+
+def report_retention_days() -> int:
+    """Days the validation results and their Data Docs pages are kept (``VERFAK_REPORT_RETENTION_DAYS``)."""
+    value = int(os.environ.get("VERFAK_REPORT_RETENTION_DAYS", "30"))
+    if value < 0:
+        raise ValueError(f"VERFAK_REPORT_RETENTION_DAYS must be 0 or more, not {value}")
+    return value
+
+
+def _run_day(folder: Path) -> dt.date | None:
+    """The UTC day of a run folder (``20240701T020000.123456Z``); its modification day if unnamed."""
+    try:
+        return dt.datetime.strptime(folder.name, _RUN_TIME_FORMAT).date()
+    except ValueError:
+        return dt.datetime.fromtimestamp(folder.stat().st_mtime, dt.timezone.utc).date()
+
+
+@private_files()
+def remove_old_results(report_dir: Path, keep_days: int, today: dt.date) -> list[Path]:
+    """Delete the validation results and Data Docs pages of runs older than ``keep_days`` (like the
+    exports' ``VERFAK_EXPORT_RETENTION_DAYS``), then rebuild the Data Docs index so it lists only
+    what is left. Returns the run folders removed."""
+    removed: list[Path] = []
+    for relative in RESULT_FOLDERS:
+        base = report_dir / relative
+        if not base.is_dir():
+            continue
+        for run_folder in sorted(base.glob("*/*/*")):
+            if run_folder.is_dir() and not run_folder.is_symlink() and (today - _run_day(run_folder)).days > keep_days:
+                shutil.rmtree(run_folder)
+                removed.append(run_folder)
+        for run_name in base.glob("*/*"):
+            if run_name.is_dir() and not any(run_name.iterdir()):
+                run_name.rmdir()
+    if removed and (report_dir / "data_docs" / "index.html").exists():
+        from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+        context, _ = _context(report_dir)
+        # only the suite's page and the index are rendered again (the index lists what is left)
+        context.build_data_docs(site_names=["verfak"], resource_identifiers=[ExpectationSuiteIdentifier(SUITE_NAME)])
+        tighten(report_dir / "data_docs")
+    if removed:
+        log.info("reports: removed %d validation run folder(s) older than %d days", len(removed), keep_days)
+    return removed

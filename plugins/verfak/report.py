@@ -25,6 +25,7 @@ from pathlib import Path
 
 from verfak import completeness, config, db
 from verfak.config import INCLUDE_DIR
+from verfak.files import private_files
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ TEMPLATE_DIR = INCLUDE_DIR / "templates" / "report"
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 TOP_RULES = 10
 ALERT_LIMIT = 50
+LIST_LIMIT = 200  # rejected files without a village, skipped paths
+SKIPPED_DAYS = 7
 
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -73,6 +76,8 @@ def collect(period: str | None = None, run_date: dt.date | None = None, alerts_s
             "numbers": {},
             "rules": [],
             "rejected_files": [],
+            "unplaced_files": [],
+            "skipped_paths": [],
             "trend": trend,
             "verified": _verified_totals(trend, period),
             "exports": exports,
@@ -90,6 +95,13 @@ def collect(period: str | None = None, run_date: dt.date | None = None, alerts_s
             info["rules"] = completeness.rows(cur)
             db.run_sql_file(cur, "ops/select_rejected_files.sql", {"period": period})
             info["rejected_files"] = completeness.rows(cur)
+        # Files no village hears of, and paths ingest skipped: paths masked like alerts (no NIK in a name).
+        from verfak.alerts import scrub
+
+        db.run_sql_file(cur, "ops/select_unplaced_files.sql", {"period": period, "limit": LIST_LIMIT})
+        info["unplaced_files"] = [{**r, "path": scrub(r["path"])} for r in completeness.rows(cur)]
+        db.run_sql_file(cur, "ops/select_skipped_paths.sql", {"days": SKIPPED_DAYS, "limit": LIST_LIMIT})
+        info["skipped_paths"] = [{**r, "path": scrub(r["path"])} for r in completeness.rows(cur)]
     return info
 
 
@@ -258,6 +270,7 @@ def render(info: dict, report_root: Path, prefix: str, run: dict, charts: dict, 
     )  # fmt: skip
 
 
+@private_files()
 def write_report(run_date: dt.date, dag_run_id: str | None = None, deadline_at: dt.datetime | None = None,
                  period: str | None = None, conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:  # fmt: skip
     """Write the day's report and ``latest``, record it in ops.report_run; return its headline numbers."""
@@ -277,6 +290,9 @@ def write_report(run_date: dt.date, dag_run_id: str | None = None, deadline_at: 
     _write_atomic(day_page, render(info, root, "../../", run, charts, plotly_src))
     _write_atomic(root / "latest" / "index.html", render(info, root, "../", run, charts, plotly_src))
     numbers = headline(info)
+    from verfak import quality  # pandas and numpy: only when a report is written
+
+    quality.remove_old_results(root, quality.report_retention_days(), run_date)
     with db.transaction(conn_id) as cur:
         db.run_sql_file(cur, "ops/upsert_report_run.sql", {
             "run_date": run_date, "dag_run_id": dag_run_id, "period": info["period"],

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from verfak.columns import LABELS, MAX_LENGTHS
 from verfak.staging import STATUS_VALUES
 
 SUITE_NAME = "verfak_verifikasi"
@@ -39,6 +40,18 @@ def _required(column: str, label: str, example: str = "", typed_column: str | No
     return Rule(
         f"{column}_wajib", "error", column, f"{label} wajib diisi.{(' ' + example) if example else ''}",
         "ExpectColumnValuesToNotBeNull", {"column": typed_column or column}, f"{column} is required",
+    )  # fmt: skip
+
+
+def _max_length(column: str) -> Rule:
+    """At most ``MAX_LENGTHS[column]`` characters (the typed value: trimmed, as core would hold it)."""
+    limit = MAX_LENGTHS[column]
+    return Rule(
+        f"{column}_terlalu_panjang", "error", column,
+        f"{LABELS[column]} terlalu panjang: paling banyak {limit} karakter. Periksa isi sel ini "
+        "(mungkin tertempel teks lain) dan tulis singkat.",
+        "ExpectColumnValueLengthsToBeBetween", {"column": column, "max_value": limit},
+        f"{column} at most {limit} characters",
     )  # fmt: skip
 
 
@@ -165,6 +178,17 @@ RULES: tuple[Rule, ...] = (
          "ExpectColumnPairValuesToBeEqual",
          {"column_A": "kode_kecamatan_baris", "column_B": "kode_kecamatan_folder", "ignore_row_if": "either_value_is_missing"},
          "kode_desa in the folder's kecamatan"),
+    # A file speaks only for its folder's village: a row naming another village of the same
+    # kecamatan is an error (one of another kecamatan fails kode_desa_sekecamatan instead).
+    Rule("kode_desa_sesuai_folder", "error", "kode_desa",
+         "Kode Desa di baris ini adalah desa/kelurahan lain, bukan desa folder pengiriman. File sebuah desa "
+         "hanya boleh berisi warga desa itu: perbaiki Kode Desa, atau kirim warga desa lain lewat folder desanya.",
+         "ExpectColumnPairValuesToBeEqual",
+         {"column_A": "kode_desa_baris", "column_B": "kode_desa", "ignore_row_if": "either_value_is_missing",
+          **_if("kecamatan_sama_dengan_folder", "==", True)},
+         "kode_desa is the folder's village (rows of the folder's kecamatan)"),
+    # --- lengths: every free text that reaches core fits any export ----------------------------
+    *(_max_length(column) for column in MAX_LENGTHS),
 )  # fmt: skip
 
 RULES_BY_ID = {rule.rule_id: rule for rule in RULES}
@@ -205,7 +229,7 @@ VILLAGE_RULES_BY_ID = {rule.rule_id: rule for rule in VILLAGE_RULES}
 
 # --- referral outcomes reported back by the agencies (docs/tindak_lanjut.md) -----------------
 # Each rule reads one column of the same name computed by the SQL function publish.outcome_checks
-# (include/sql/migrations/0022_referral_outcome.sql): true = passes, false = fails, empty = the
+# (include/sql/migrations/0031_referral_outcome.sql): true = passes, false = fails, empty = the
 # rule does not apply to the row. The return-file gate (verfak.tindak_lanjut) computes them for
 # every row and runs this suite in Great Expectations and as masks; the agencies' database
 # function publish.catat_tindak_lanjut raises with the same id and message.
@@ -345,6 +369,13 @@ def _unexpected_mask(frame, rule: Rule, kwargs: dict) -> tuple[pd.Series, pd.Ser
         ok = values.astype("str").str.contains(kwargs["regex"], regex=True, na=False)
     elif rule.expectation == "ExpectColumnValuesToBeInSet":
         ok = values.astype("object").isin(list(kwargs["value_set"]))
+    elif rule.expectation == "ExpectColumnValueLengthsToBeBetween":
+        lengths = values.astype("str").str.len()
+        ok = pd.Series(True, index=frame.index)
+        if kwargs.get("min_value") is not None:
+            ok &= (lengths >= kwargs["min_value"]).fillna(True).astype(bool)
+        if kwargs.get("max_value") is not None:
+            ok &= (lengths <= kwargs["max_value"]).fillna(True).astype(bool)
     elif rule.expectation == "ExpectColumnValuesToBeBetween":
         ok = pd.Series(True, index=frame.index)
         if kwargs.get("min_value") is not None:

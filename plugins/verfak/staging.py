@@ -208,6 +208,7 @@ def type_rows(raw: pd.DataFrame, period: str) -> pd.DataFrame:
 
     out["kode_desa_baris"] = kode_desa_dotted(raw["kode_desa"])
     out["kode_kecamatan_baris"] = out["kode_desa_baris"].str.slice(0, 8)
+    out["kecamatan_sama_dengan_folder"] = (out["kode_kecamatan_baris"] == out["kode_kecamatan_folder"]).astype("boolean")
 
     # Derived facts the rules look at.
     period_end = pd.Timestamp(end)

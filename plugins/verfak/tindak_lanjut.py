@@ -33,10 +33,11 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from verfak import config, db
-from verfak.files import sha256_file
+from verfak import bounds, config, db, files
+from verfak.files import private_files
 from verfak.intake import Contract, ReadResult, read_submission
 from verfak.outcomes import RETURN_COLUMNS, RETURN_FOLDER, RETURN_LABELS, RETURN_REQUIRED, return_column
+from verfak.safe_text import neutralise, shorten
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,9 @@ RETURN_CONTRACT = Contract(
     header_hint="(ID Rujukan, NIK, Status Tindak Lanjut, Tanggal, ...)", template="file tindak_lanjut.xlsx dari ekspor",
 )  # fmt: skip
 FEEDBACK_FOLDER = "tindak_lanjut_umpan_balik"
-FEEDBACK_COLUMNS = ("file", "baris", "referral_id", "kolom", "nilai_dikirim", "kode_aturan", "pesan")
+FEEDBACK_COLUMNS = ("file", "sheet", "baris", "referral_id", "kolom", "nilai_dikirim", "kode_aturan", "pesan")
 _PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 _WIB = dt.timezone(dt.timedelta(hours=7))
-FILE_MODE, DIR_MODE = 0o640, 0o750
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class ReturnOutcome:
     """What happened to one return file (counts only: safe for logs and XCom)."""
 
     path: str
-    status: str  # accepted, rejected, duplicate
+    status: str  # accepted, rejected, duplicate, skipped (a link or not a regular file: not read)
     file_id: int | None = None
     program: str | None = None
     period: str | None = None
@@ -73,22 +73,25 @@ def _mtime(seconds: float) -> dt.datetime:
 
 
 def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
-    """Return files under ``<landing>/tindak_lanjut/`` that are new or changed (by path, size, time)."""
+    """Return files under ``<landing>/tindak_lanjut/`` that are new or changed (by path, size, time).
+
+    The same walk as the village ingest (``verfak.ingest._walk``): no link is followed or taken, and
+    what is skipped (a link, not a regular file) is recorded in ``raw.skipped_path`` for the report.
+    """
+    from verfak.ingest import _walk, record_skipped
+
     root = landing / RETURN_FOLDER
-    if not root.exists():
+    if not root.is_dir() or root.is_symlink():
         return []
+    entries, skipped = _walk(root)
+    prefix = RETURN_FOLDER + "/"
     with db.transaction(conn_id) as cur:
         cur.execute("SELECT path, size_bytes, modified_at FROM raw.return_path")
         known = {(p, s, m.timestamp()) for p, s, m in cur.fetchall()}
-    found = []
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.name.startswith((".", "~$")) or path.name in {"Thumbs.db", "desktop.ini"}:
-            continue
-        stat = path.stat()
-        relative = path.relative_to(landing).as_posix()
-        if (relative, stat.st_size, _mtime(stat.st_mtime).timestamp()) not in known:
-            found.append(relative)
-    log.info("return files under %s: %d new or changed", root, len(found))
+        record_skipped(cur, [(prefix + relative, reason) for relative, reason in skipped])
+    found = [prefix + relative for relative, stat in entries
+             if (prefix + relative, stat.st_size, _mtime(stat.st_mtime).timestamp()) not in known]  # fmt: skip
+    log.info("return files under %s: %d new or changed, %d path(s) skipped", root, len(found), len(skipped))
     return found
 
 
@@ -118,12 +121,28 @@ def _locate(relative: str, programs: set[str]) -> tuple[str | None, str | None, 
 
 def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
                 conn_id: str = db.WAREHOUSE_CONN_ID) -> ReturnOutcome:  # fmt: skip
-    """Register one return file and keep its rows. Idempotent by SHA-256, month and program folder."""
+    """Register one return file and keep its rows. Idempotent by SHA-256, month and program folder.
+
+    Read as a village file is (``verfak.ingest.ingest_file``): opened without following links, read
+    once and no further than the size limit (the SHA-256 and the parse use the same bytes), bounded
+    by the same limits; a link is skipped and recorded, an unexpected error rejects the file only.
+    """
+    from verfak.ingest import MSG_FAILED, record_skipped
     from verfak.programs import load_programs
 
     path = landing / relative
-    stat = path.stat()
-    sha256 = sha256_file(path)
+    limits = bounds.Limits.from_config()
+    try:
+        fd = files.open_under(landing, relative)
+    except files.NotARegularFile:
+        with db.transaction(conn_id) as cur:
+            record_skipped(cur, [(relative, "tautan" if os.path.islink(path) else "bukan_file_biasa")])
+        return ReturnOutcome(relative, "skipped")
+    try:
+        stat = os.fstat(fd)
+        data, sha256, _ = files.read_fd(fd, limits.file_bytes)
+    finally:
+        os.close(fd)
     program, period, folder, rejection = _locate(relative, set(load_programs()))
     with db.transaction(conn_id) as cur:
         cur.execute(
@@ -136,7 +155,18 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
             log.info("%s: same bytes as return file %s, already registered: skipped", relative, existing[0])
             _remember_path(cur, relative, stat, sha256, existing[0])
             return ReturnOutcome(relative, "duplicate", file_id=existing[0])
-    result = rejection or read_submission(path, contract=RETURN_CONTRACT)
+    if rejection is not None:
+        result = rejection
+    elif data is None:
+        over = bounds.too_big(stat.st_size, limits)
+        result = ReadResult().reject(over.code, over.message)
+    else:
+        try:
+            result = read_submission(path, data=data, limits=limits, contract=RETURN_CONTRACT)
+        except Exception as error:  # noqa: BLE001 - one bad file must not end the run
+            # the type only: an exception's message can quote a cell (personal data)
+            log.error("%s: reading failed with %s: registered as rejected", relative, type(error).__name__)
+            result = ReadResult().reject("file_gagal_diproses", MSG_FAILED)
     file_format = result.details.get("format") or path.suffix.lstrip(".").lower() or "unknown"
     with db.transaction(conn_id) as cur:
         cur.execute(
@@ -177,9 +207,13 @@ def _remember_path(cur, relative: str, stat, sha256: str, file_id: int) -> None:
 def _copy_rows(cur, file_id: int, result: ReadResult) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    by_sheet = bool(result.details.get("sheets"))
     for source_row, values, extra in result.rows:
-        writer.writerow([file_id, source_row, *values, json.dumps(extra, ensure_ascii=False) if extra else None])
-    db.copy_rows(cur, "raw.return_row", ["file_id", "source_row", *RETURN_COLUMNS, "extra"], buffer)
+        sheet, sheet_row = result.locate(source_row) if by_sheet else (None, None)
+        writer.writerow([file_id, source_row, *values, json.dumps(extra, ensure_ascii=False) if extra else None,
+                         sheet, sheet_row])  # fmt: skip
+    db.copy_rows(cur, "raw.return_row", ["file_id", "source_row", *RETURN_COLUMNS, "extra", "source_sheet",
+                                         "sheet_row"], buffer)  # fmt: skip
     for issue in result.issues:
         cur.execute(
             """INSERT INTO quality.return_issue (file_id, source_row, stage, rule_id, severity, column_name,
@@ -411,7 +445,7 @@ def check_pending(today: dt.date | None = None, conn_id: str = db.WAREHOUSE_CONN
 
 def finish(outcomes: list[dict], conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
     """End of the intake step: resolve supersede, return totals (counts only)."""
-    totals = {"files": len(outcomes), "accepted": 0, "rejected": 0, "duplicate": 0, "rows_read": 0}
+    totals = {"files": len(outcomes), "accepted": 0, "rejected": 0, "duplicate": 0, "skipped": 0, "rows_read": 0}
     for outcome in outcomes:
         totals[outcome["status"]] += 1
         totals["rows_read"] += outcome["rows_read"]
@@ -433,39 +467,34 @@ def feedback_paths(program: str, period: str) -> tuple[Path, Path]:
     return folder / f"{period}.csv", folder / f"{period}.xlsx"
 
 
+@private_files()
 def write_feedback(program: str, period: str, conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
-    """Rewrite the month's feedback files of a program (none when nothing is to fix); return the lines."""
+    """Rewrite the month's feedback files of a program (none when nothing is to fix); return the lines.
+
+    Files 0640 in 0750 folders (``files.private_files``); every text cell echoed back is shortened
+    and neutralised against spreadsheet formulas (``verfak.safe_text``), in the CSV and the XLSX.
+    """
     with db.transaction(conn_id) as cur:
         cur.execute(db.sql_file("outcome/select_feedback.sql"), {"program": program, "period": period})
-        rows = cur.fetchall()
+        rows = [[neutralise(shorten(value)) for value in row] for row in cur.fetchall()]
     csv_path, xlsx_path = feedback_paths(program, period)
     if not rows:
         csv_path.unlink(missing_ok=True)
         xlsx_path.unlink(missing_ok=True)
         return 0
-    for folder in (csv_path.parent.parent, csv_path.parent):
-        folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(folder, DIR_MODE)
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = csv_path.with_name(f".{csv_path.name}.{uuid.uuid4().hex}.tmp")
     with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, delimiter=";")
         writer.writerow(FEEDBACK_COLUMNS)
-        writer.writerows([[_neutralise(v) for v in row] for row in rows])
-    os.chmod(tmp, FILE_MODE)
+        writer.writerows(rows)
     os.replace(tmp, csv_path)
     _write_feedback_xlsx(rows, xlsx_path)
     log.info("feedback for %s %s: %d line(s) in %s", program, period, len(rows), csv_path)
     return len(rows)
 
 
-def _neutralise(value):
-    """Text a spreadsheet would run as a formula is written with a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _write_feedback_xlsx(rows: list[tuple], path: Path) -> None:
+def _write_feedback_xlsx(rows: list[list], path: Path) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -473,11 +502,10 @@ def _write_feedback_xlsx(rows: list[tuple], path: Path) -> None:
     sheet.title = "umpan_balik"
     sheet.append(FEEDBACK_COLUMNS)
     for row in rows:
-        sheet.append([_neutralise(v) for v in row])
+        sheet.append(row)  # neutralised: openpyxl would store a text starting with '=' as a formula
         for cell in sheet[sheet.max_row]:
             cell.number_format = "@"
     sheet.freeze_panes = "A2"
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     workbook.save(tmp)
-    os.chmod(tmp, FILE_MODE)
     os.replace(tmp, path)

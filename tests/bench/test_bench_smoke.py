@@ -55,6 +55,14 @@ def test_bench_runs_end_to_end_and_every_row_is_accounted_for(warehouse, tmp_pat
     assert cycle["seconds"] == round(sum(size["stages"][s]["seconds"] for s in CYCLE), 3)
     assert cycle["ratio_to_copy"] > 0
 
+    floor = size["floor"]
+    assert floor["files"] == generated["files"] and floor["result"]["core_rows"] == ROWS - bad
+    assert set(floor["result"]["programs"]) == set(size["stages"]["publish"]["result"]["programs"])
+    for program, written in floor["result"]["programs"].items():
+        assert written["rows"] == size["stages"]["publish"]["result"]["programs"][program], program
+    assert abs(floor["seconds"] - sum(floor["steps"].values())) < 1e-3 and all(v > 0 for v in floor["steps"].values())
+    assert cycle["ratio_to_floor"] == round(cycle["seconds"] / floor["seconds"], 2)
+
     checks = size["accounting"]["checks"]
     assert size["accounting"]["ok"], {k: v for k, v in checks.items() if not v["ok"]}
     assert len(checks) >= 10
@@ -63,7 +71,7 @@ def test_bench_runs_end_to_end_and_every_row_is_accounted_for(warehouse, tmp_pat
     assert set(parse) == {"verfak_ingest.py", "verfak_validate_load.py", "verfak_publish.py"}
     assert all(f["seconds"] > 0 and f["import_errors"] == [] for f in parse.values())
 
-    assert set(saved["targets"]) >= {"cycle_ratio_to_copy", "peak_mib", "dag_parse_seconds"}
+    assert set(saved["targets"]) >= {"cycle_ratio_to_copy", "cycle_ratio_to_floor", "peak_mib", "dag_parse_seconds"}
     printed = "\n".join(lines)
-    assert "whole cycle" in printed and "COPY baseline" in printed
+    assert "whole cycle" in printed and "COPY baseline" in printed and "the floor" in printed
     assert format_report(report).strip() in printed

@@ -13,9 +13,9 @@ from tests.integration.test_return_files import (
     nik,
     referred,  # noqa: F401  (fixture)
 )
-from verfak.agency import sync_agencies
+from verfak.agency import set_password, sync_agencies
 
-PASSWORDS = {"pelatihan": "pw-pl-route", "permodalan": "pw-pm-route"}
+PASSWORDS = {"pelatihan": "pw-pl-route-0001", "permodalan": "pw-pm-route-0001"}
 
 
 def login(uri, program):
@@ -32,16 +32,20 @@ def record(conn, *args):
         return cur.fetchone()[0]
 
 
-def test_each_agency_records_its_own_outcomes_and_nothing_else(referred, monkeypatch):  # noqa: F811
+def test_each_agency_records_its_own_outcomes_and_nothing_else(referred):  # noqa: F811
     warehouse, ids = referred
-    for program, password in PASSWORDS.items():
-        monkeypatch.setenv(f"VERFAK_AGENCY_PASSWORD_{program.upper()}", password)
     with psycopg2.connect(warehouse.uri) as conn, conn.cursor() as cur:
         sync_agencies(cur)
         from verfak.migrate import load_outcome_reference
 
         load_outcome_reference(cur)
     conn.close()
+    for program, password in PASSWORDS.items():  # the administrator's command (runs never set logins)
+        admin = psycopg2.connect(warehouse.uri)
+        try:
+            set_password(program, password, admin)
+        finally:
+            admin.close()
     training, capital = ids[("pelatihan", nik(1))], ids[("permodalan", nik(1))]
     labour, coop = login(warehouse.uri, "pelatihan"), login(warehouse.uri, "permodalan")
     try:
@@ -86,6 +90,12 @@ def test_each_agency_records_its_own_outcomes_and_nothing_else(referred, monkeyp
     finally:
         labour.close()
         coop.close()
+        for program in PASSWORDS:  # roles are cluster-wide: take the test logins away again
+            admin = psycopg2.connect(warehouse.uri)
+            try:
+                set_password(program, None, admin)
+            finally:
+                admin.close()
     rows = warehouse.query("SELECT referral_id, status, recorded_by, source FROM publish.referral_outcome "
                            "ORDER BY tanggal, outcome_id")  # fmt: skip
     assert rows == [

@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import isolated_run
 from tests.helpers import run_all, run_ingest, run_validate_load, village_row, write_submission_csv
+from verfak.columns import MAX_LENGTHS
 from verfak.rules import RULES_BY_ID, VILLAGE_RULES_BY_ID
 
 PERIOD = "2024-06"
@@ -56,6 +57,9 @@ CASES = {
     "memiliki_usaha_valid": {"memiliki_usaha": "mungkin"},
     "kode_desa_dikenal": {"kode_desa": "32.16.99.9999"},
     "kode_desa_sekecamatan": "other_kecamatan",
+    "kode_desa_sesuai_folder": "other_village_same_kecamatan",
+    # one character over each column's limit
+    **{f"{column}_terlalu_panjang": {column: "1" * (limit + 1)} for column, limit in MAX_LENGTHS.items()},
 }
 
 
@@ -92,6 +96,9 @@ def rules_run(warehouse_uri, villages, tmp_path_factory):
                 rows.append(bad)
                 write_submission_csv(root / "landing", PERIOD, partner,
                                      [{**bad, "kode_desa": partner}])  # fmt: skip
+            elif change == "other_village_same_kecamatan":
+                other = next(v for v in villages if v[:8] == village[:8] and v != village)
+                rows.append({**bad, "kode_desa": other})
             elif change == "other_kecamatan":
                 other = next(v for v in villages if v[:8] != village[:8])
                 rows.append({**bad, "kode_desa": other})

@@ -14,7 +14,7 @@ from psycopg2 import errors
 
 from tests.helpers import make_nik, run_all, run_publish, village_row, write_submission_csv
 from verfak import exports, publish
-from verfak.agency import sync_agencies
+from verfak.agency import set_password, sync_agencies
 from verfak.exports import verify_export
 from verfak.programs import load_programs
 
@@ -159,16 +159,13 @@ def test_old_exports_are_removed_but_never_the_latest(two_periods, monkeypatch):
     assert remaining == ["2024-07-01", "2024-07-25", "LATEST"]  # 2024-06-01 is 54 days old, 2024-07-01 only 24
 
 
-AGENCY_PASSWORDS = {"bantuan_tunai": "pw-bt-test", "pelatihan": "pw-pl-test", "permodalan": "pw-pm-test"}
+AGENCY_PASSWORDS = {"bantuan_tunai": "pw-bt-test-0001", "pelatihan": "pw-pl-test-0001", "permodalan": "pw-pm-test-0001"}
 
 
-def test_each_agency_reads_its_own_view_and_nothing_else(two_periods, monkeypatch):
+def test_each_agency_reads_its_own_view_and_nothing_else(two_periods):
     warehouse, _ = two_periods
     for program, password in AGENCY_PASSWORDS.items():
-        monkeypatch.setenv(f"VERFAK_AGENCY_PASSWORD_{program.upper()}", password)
-    with psycopg2.connect(warehouse.uri) as conn, conn.cursor() as cur:
-        sync_agencies(cur)
-    conn.close()
+        set_password(program, password, psycopg2.connect(warehouse.uri))
     forbidden = ["raw.submission_row", "raw.submission_file", "staging.verifikasi", "core.verifikasi",
                  "core.person_version", "quality.row_issue", "mart.verified_count", "publish.referral",
                  "publish.referral_candidate", "publish.export_run"]  # fmt: skip
@@ -187,15 +184,20 @@ def test_each_agency_reads_its_own_view_and_nothing_else(two_periods, monkeypatc
             for table in forbidden + others:
                 with pytest.raises(errors.InsufficientPrivilege):
                     cur.execute(f"SELECT 1 FROM {table} LIMIT 1")
+            # Nowhere to put objects of its own (no temporary tables or functions, no CREATE).
+            for statement in ("CREATE TEMP TABLE t (x int)", "CREATE TABLE publish.t (x int)",
+                              "CREATE TABLE public.t (x int)"):  # fmt: skip
+                with pytest.raises(errors.InsufficientPrivilege):
+                    cur.execute(statement)
         agency.close()
-    # Without a configured password the role can't log in at all.
-    monkeypatch.delenv("VERFAK_AGENCY_PASSWORD_PERMODALAN")
+    # A role whose login was taken away can't log in, and a sync does not give it back.
+    set_password("permodalan", None, psycopg2.connect(warehouse.uri))
     with psycopg2.connect(warehouse.uri) as conn, conn.cursor() as cur:
         sync_agencies(cur)
     conn.close()
     dsn = psycopg2.extensions.parse_dsn(warehouse.uri)
     dsn.update(user="agency_permodalan", password=AGENCY_PASSWORDS["permodalan"])
-    with pytest.raises(psycopg2.OperationalError, match="not permitted to log in"):
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed|not permitted to log in"):
         psycopg2.connect(**dsn)
 
 

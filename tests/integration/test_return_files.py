@@ -150,3 +150,31 @@ def test_a_file_that_cannot_be_read_is_kept_rejected_and_told(referred):
     feedback = pd.read_csv(tindak_lanjut.feedback_paths("pelatihan", "2024-08")[0], sep=";", dtype="str",
                            encoding="utf-8-sig")  # fmt: skip
     assert list(feedback["kode_aturan"]) == ["file_pdf"]
+
+
+def test_return_files_are_read_like_village_files_no_link_and_bounded(referred, tmp_path, monkeypatch):
+    """Issue 12 applies to return files too: a link (to a file or a folder) is not read but recorded,
+    a file over the size limit is registered as rejected without being parsed."""
+    warehouse, ids = referred
+    secret = tmp_path / "outside.csv"
+    secret.write_text("referral_id;nik;status_tindak_lanjut;tanggal\nX;1;diterima;2024-07-03\n", encoding="utf-8")
+    folder = warehouse.landing / "tindak_lanjut" / "pelatihan" / "2024-07"
+    folder.mkdir(parents=True)
+    (folder / "tautan.csv").symlink_to(secret)
+    (warehouse.landing / "tindak_lanjut" / "permodalan").mkdir(parents=True)
+    (warehouse.landing / "tindak_lanjut" / "permodalan" / "2024-07").symlink_to(tmp_path, target_is_directory=True)
+    monkeypatch.setenv("VERFAK_MAX_FILE_MB", "1")
+    big = write_return(warehouse.landing, "pelatihan", "2024-07", [
+        {"referral_id": ids[("pelatihan", nik(1))], "nik": nik(1), "status_tindak_lanjut": "diterima",
+         "tanggal": "2024-07-03", "keterangan": "x" * 900} for _ in range(1500)], name="besar.csv")  # fmt: skip
+    assert big.stat().st_size > 1024 * 1024
+    outcomes, _ = run_returns(warehouse.landing)
+    assert [(o["path"], o["status"], o["reject_code"]) for o in outcomes] == [
+        ("tindak_lanjut/pelatihan/2024-07/besar.csv", "rejected", "file_terlalu_besar")]
+    assert warehouse.query("SELECT path, reason FROM raw.skipped_path ORDER BY path") == [
+        ("tindak_lanjut/pelatihan/2024-07/tautan.csv", "tautan"), ("tindak_lanjut/permodalan/2024-07", "tautan")]
+    assert warehouse.scalar("SELECT count(*) FROM raw.return_row") == 0
+    # a file swapped for a link after it was found is not followed either
+    (folder / "besar.csv").unlink()
+    (folder / "besar.csv").symlink_to(secret)
+    assert tindak_lanjut.ingest_file("tindak_lanjut/pelatihan/2024-07/besar.csv", warehouse.landing).status == "skipped"

@@ -67,7 +67,8 @@ def test_serves_the_report_but_nothing_else(client, ops_run):
     assert client.get(f"/reports/assets/{asset.name}").status_code == 200
     assert client.get("/reports/runs/2024-07-01/index.html").status_code == 200
     for path in ("/reports/data_docs/index.html", "/reports/latest/../../exports/x", "/reports/",
-                 "/reports/%2e%2e/%2e%2e/etc/passwd"):  # fmt: skip
+                 "/reports/%2e%2e/%2e%2e/etc/passwd", "/reports/latest/%2e%2e/data_docs/index.html",
+                 "/reports/latest/..%2fdata_docs/index.html", "/reports/runs/%2e%2e/gx/great_expectations.yml"):  # fmt: skip
         assert client.get(path).status_code == 404, path
     assert client.get("/api/completeness", params={"period": "June"}).status_code == 422
 

@@ -17,11 +17,14 @@ SELECT nik FROM core.verifikasi WHERE period = %(period)s;
 ANALYZE affected_nik;
 
 -- The period's facts as they will be stored (the version id is added when they are written).
+-- A file speaks only for its folder's village: the village is the folder's (s.kode_desa), never the
+-- one the row names (kode_desa_baris; the gate's rule kode_desa_sesuai_folder keeps a row naming
+-- another village out, so for a loaded row the two are the same).
 CREATE TEMP TABLE period_fact ON COMMIT DROP AS
 SELECT s.period, s.nik, s.nama, s.jenis_kelamin, s.tanggal_lahir, s.no_kk, s.hubungan_keluarga, s.alamat, s.rt, s.rw,
-       s.kode_desa_baris AS kode_desa,
+       s.kode_desa,
        md5(ROW(s.nama, s.jenis_kelamin, s.tanggal_lahir, s.no_kk, s.hubungan_keluarga, s.alamat, s.rt, s.rw,
-               s.kode_desa_baris)::text) AS attributes_hash,
+               s.kode_desa)::text) AS attributes_hash,
        s.status_verifikasi, s.alasan, s.desil, s.pekerjaan, s.pendidikan, s.pendapatan_bulanan,
        string_to_array(s.minat_pelatihan, ';') AS minat_pelatihan,
        CASE s.memiliki_usaha WHEN 'ya' THEN true WHEN 'tidak' THEN false END AS memiliki_usaha,

@@ -1,4 +1,5 @@
 -- Referral outcomes (issue 13): the agencies report back what became of each referral.
+-- (Written as 0022 on the feature branch, renumbered 0031 so the order on main stays append-only.)
 -- Return files have a registry of their own (raw.return_file), not a kind in raw.submission_file:
 -- a return file belongs to a program and a reporting month, not to a village, its supersede rule
 -- differs (many partial files a month all count; only a new version of the same file replaces
@@ -75,6 +76,8 @@ CREATE TABLE IF NOT EXISTS raw.return_row (
     kegiatan              text,
     keterangan            text,
     extra                 jsonb,
+    source_sheet          text,                 -- as raw.submission_row (0030): the sheet, NULL for a CSV
+    sheet_row             integer,              -- the row number on that sheet, as the agency sees it
     PRIMARY KEY (file_id, source_row)
 );
 
