@@ -54,12 +54,19 @@ def lock_timeout_seconds() -> float:
 def program_select(program: Program) -> sql.Composed:
     """The rows and columns a program's agency may see (the body of its view, and what its export reads)."""
     columns = [sql.SQL("r.referral_id"), sql.SQL("r.status_rujukan"),
-               sql.SQL("to_char(r.period, 'YYYY-MM') AS periode"), sql.SQL("r.urutan")]  # fmt: skip
+               sql.SQL("to_char(r.period, 'YYYY-MM') AS periode"), sql.SQL("r.urutan"),
+               sql.SQL("s.status AS status_tindak_lanjut")]  # fmt: skip
     columns += [sql.SQL("c.{}").format(sql.Identifier(c)) for c in program.columns]
+    # The current outcome: the latest event of each referral (the order of publish.referral_status),
+    # taken from the event table alone so the join stays small (few referrals have an answer).
     return sql.SQL(
         """SELECT {columns}
              FROM publish.referral r
              JOIN publish.referral_candidate c ON c.period = r.period AND c.nik = r.nik
+             LEFT JOIN (SELECT DISTINCT ON (o.referral_id) o.referral_id, o.status
+                          FROM publish.referral_outcome o
+                         ORDER BY o.referral_id, o.tanggal DESC, o.reported_at DESC, o.source_row DESC,
+                                  o.outcome_id DESC) s ON s.referral_id = r.referral_id
             WHERE r.program = {name}
               AND r.period = (SELECT period FROM publish.program_period WHERE program = {name})"""
     ).format(columns=sql.SQL(", ").join(columns), name=sql.Literal(program.name))

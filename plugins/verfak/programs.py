@@ -36,6 +36,9 @@ _OUTCOME_KEYS = {"statuses", "final", "response_days"}
 DEFAULT_RESPONSE_DAYS = 30
 #: Columns every export starts with (from publish.referral).
 REFERRAL_COLUMNS: dict[str, str] = {"referral_id": "text", "status_rujukan": "text", "periode": "text"}
+#: The column after those: the referral's current outcome (publish.referral_status),
+#: empty while the agency has not answered (issue 13).
+OUTCOME_COLUMNS: dict[str, str] = {"status_tindak_lanjut": "text"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 _RESERVED = {"referral", "referral_candidate", "referral_seq", "export_run"}
 
@@ -75,7 +78,9 @@ class Program:
 
     @property
     def export_columns(self) -> dict[str, str]:
-        return {**REFERRAL_COLUMNS, **{c: COLUMN_TYPES[c] for c in self.columns}}
+        # status_tindak_lanjut before the program's columns: a column added to a program is appended
+        # to the agency's view, which is then replaced in place (verfak.agency)
+        return {**REFERRAL_COLUMNS, **OUTCOME_COLUMNS, **{c: COLUMN_TYPES[c] for c in self.columns}}
 
 
 def load_programs(path: Path | None = None) -> dict[str, Program]:
