@@ -241,7 +241,9 @@ def resolve_superseded(conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
 
 
 def _typed(cur, program: str, from_period: str):
-    """The current rows of the program's months from ``from_period`` on, typed for the checks."""
+    """The current rows of the program's months from ``from_period`` on, typed for the checks. A row
+    with none of the agency's columns filled (a pre-filled row of the returned workbook left as it
+    was) is no answer: kept in raw, not checked."""
     import pandas as pd
 
     from verfak.staging import _identifier, _integer, parse_dates
@@ -251,6 +253,10 @@ def _typed(cur, program: str, from_period: str):
                   r.kegiatan, r.keterangan, f.modified_at AS reported_at, f.period
              FROM raw.return_row r JOIN raw.return_file f USING (file_id)
             WHERE f.program = %s AND f.period >= %s AND f.status = 'accepted' AND f.superseded_by IS NULL
+              -- a pre-filled row of tindak_lanjut.xlsx the agency left empty: no answer yet, not a mistake
+              AND num_nonnulls(nullif(btrim(r.status_tindak_lanjut), ''), nullif(btrim(r.tanggal), ''),
+                               nullif(btrim(r.nilai), ''), nullif(btrim(r.kegiatan), ''),
+                               nullif(btrim(r.keterangan), '')) > 0
               AND NOT EXISTS (SELECT 1 FROM quality.return_issue i WHERE i.file_id = r.file_id
                                  AND i.source_row = r.source_row AND i.stage = 'intake' AND i.severity = 'error')
             ORDER BY r.file_id, r.source_row""",

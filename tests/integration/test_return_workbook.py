@@ -115,3 +115,19 @@ def test_exports_show_the_current_status_and_the_filled_workbook_comes_back(refe
     values = {r[header.index("nik")]: r[header.index("status_tindak_lanjut")]
               for r in xlsx.iter_rows(min_row=2, values_only=True)}  # fmt: skip
     assert values == {nik(1): "selesai", nik(3): "tidak_dapat_dihubungi", nik(4): None}
+
+
+def test_rows_the_agency_left_empty_are_no_answer_not_a_mistake(referred):  # noqa: F811
+    warehouse, ids = referred
+    workbook = load_workbook(export_folder(warehouse, "pelatihan") / "tindak_lanjut.xlsx")
+    sheet = workbook["pelatihan"]
+    sheet.cell(row=2, column=5, value="diterima")
+    sheet.cell(row=2, column=6, value=dt.datetime(2024, 7, 3))
+    target = warehouse.landing / "tindak_lanjut" / "pelatihan" / "2024-07"
+    target.mkdir(parents=True)
+    workbook.save(target / "tindak_lanjut.xlsx")
+    outcomes, checked = run_returns(warehouse.landing)
+    assert outcomes[0]["rows_read"] == 3  # every row kept as sent
+    assert (checked[0]["rows"], checked[0]["events"], checked[0]["rows_failed"]) == (1, 1, 0)
+    assert warehouse.scalar("SELECT count(*) FROM quality.return_issue") == 0
+    assert not (warehouse.exports / "tindak_lanjut_umpan_balik" / "pelatihan" / "2024-07.csv").exists()
