@@ -1,16 +1,22 @@
 """
 ### verfak_publish: marts and the nightly referral exports for the agencies
 
-Runs every night at 02:00 WIB and whenever **verfak_validate_load** loads a period (Asset
-`verfak_core_verifikasi`). Refreshes the marts (verified people per period, kecamatan and desa),
+Runs every night at 02:00 WIB, whenever **verfak_validate_load** loads a period (Asset
+`verfak_core_verifikasi`) and whenever **verfak_tindak_lanjut** records agencies' outcomes
+(Asset `verfak_referral_outcomes`: the exports show each referral's `status_tindak_lanjut`
+and the program rules rank by outcomes). Refreshes the marts (verified people per period, kecamatan and desa),
 then for **each program** in `include/programs.yaml` (one mapped task per program) selects the
 referrals of the latest verified period by the program's rule, and writes
 `$VERFAK_EXPORT_DIR/<program>/<YYYY-MM-DD>/` (`referrals.csv`, `.parquet`, `.xlsx`,
-`manifest.json`), published atomically, then `LATEST`. Old exports are removed after
+`manifest.json`, and `tindak_lanjut.xlsx`: the return file the agency fills in), published
+atomically, then `LATEST`. Old exports are removed after
 `VERFAK_EXPORT_RETENTION_DAYS` (default 30). Last, the **nightly report**
 (`$VERFAK_REPORT_DIR/runs/<date>/index.html` and `latest/index.html`): the period's numbers, the
 verified trend per kecamatan, the villages' completeness (cut-off day `VERFAK_CUTOFF_DAY`,
-default 17), the rules that failed most, the exports and the alerts.
+default 17), the rules that failed most, the referral outcomes (funnel per program, referrals
+unanswered past `response_days` per agency and village), the exports and the alerts. Before it,
+`alert_unanswered` raises **one alert per agency per night** with referrals unanswered past its
+program's `response_days` (kind `referral_unanswered`; a rerun the same night raises none).
 
 *Deadline*: the nightly run must finish by 06:00 WIB (`VERFAK_PUBLISH_DEADLINE`); if not, an
 alert (`ops.alert`, log, e-mail/webhook when configured). See docs/operations.md.
@@ -28,6 +34,7 @@ from verfak.dag_support import (
     CORE_VERIFIKASI,
     DEFAULT_ARGS,
     REFERRAL_EXPORTS,
+    REFERRAL_OUTCOMES,
     publish_deadline,
     run_date,
     run_deadline,
@@ -37,7 +44,8 @@ from verfak.dag_support import (
 @dag(
     dag_id="verfak_publish",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("0 2 * * *", timezone="Asia/Jakarta"), assets=[CORE_VERIFIKASI]
+        timetable=CronTriggerTimetable("0 2 * * *", timezone="Asia/Jakarta"),
+        assets=(CORE_VERIFIKASI | REFERRAL_OUTCOMES),
     ),
     deadline=publish_deadline(starts_at="02:00"),  # the cron's time: finish by 06:00 WIB
     start_date=pendulum.datetime(2024, 5, 1, tz="Asia/Jakarta"),
@@ -77,7 +85,17 @@ def verfak_publish():
         context = get_current_context()
         return report.write_report(run_date(context), dag_run_id=run_id, deadline_at=run_deadline(context))
 
-    nightly_report(finish(publish_program.expand(program=refresh_marts())))
+    @task
+    def alert_unanswered(exports: list[dict], run_id: str | None = None) -> list[dict]:
+        """One alert per agency per night with referrals unanswered past response_days (counts only)."""
+        from airflow.sdk import get_current_context
+
+        from verfak import outcome_report
+
+        return outcome_report.alert_unanswered(run_date(get_current_context()), run_id=run_id)
+
+    exports = finish(publish_program.expand(program=refresh_marts()))
+    nightly_report(alert_unanswered(exports))
 
 
 verfak_publish()

@@ -26,7 +26,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 URL_PREFIX = "/verfak"
-VERFAK_DAGS = ("verfak_ingest", "verfak_validate_load", "verfak_publish")
+VERFAK_DAGS = ("verfak_ingest", "verfak_validate_load", "verfak_publish", "verfak_tindak_lanjut")
 ALERT_DAYS = 7
 _SERVED_REPORT_FOLDERS = {"latest", "runs", "assets"}
 

@@ -62,6 +62,7 @@ def warehouse_uri() -> str:
 
 
 DATA_TABLES = (
+    "publish.referral_outcome", "quality.return_issue", "raw.return_path", "raw.return_row", "raw.return_file",
     "publish.export_run", "publish.referral", "publish.program_period", "core.verifikasi", "core.person_version",
     "core.household", "staging.verifikasi", "quality.village_flag",
     "quality.row_issue", "quality.rule_result", "quality.validation_run", "quality.rule",

@@ -7,6 +7,12 @@ agency's view. The view runs with its owner's rights, so the role needs nothing 
 ``security_barrier`` view: the agency's own conditions (a cast or a division that fails on chosen
 rows) are applied only to rows the view lets through, so they can't probe the people behind it.
 
+The one thing an agency may write is an outcome of one of its own referrals, through the function
+``publish.catat_tindak_lanjut`` (``SECURITY DEFINER``, checked like a return file); it has no
+write grant on any table. What each program accepts back (its statuses, the final ones,
+``response_days``) is copied here into ``publish.program_outcome`` for the SQL checks (written
+only when it changed).
+
 ``sync_agencies`` (run by ``python -m verfak migrate`` and by every publish run) creates a missing
 role *without a login*, keeps the views and grants in line with ``include/programs.yaml``, and
 never changes an existing role's login or password. The warehouse administrator gives a role its
@@ -37,6 +43,8 @@ log = logging.getLogger(__name__)
 #: The old way of giving a role its password; no longer read (see ``set_password``).
 LEGACY_PASSWORD_PREFIX = "VERFAK_AGENCY_PASSWORD_"
 MIN_PASSWORD_LENGTH = 12
+#: The agencies' one write: an outcome of their own referral (migration 0031).
+CATAT_FUNCTION = "publish.catat_tindak_lanjut(text, text, date, bigint, text, text)"
 
 
 def lock_timeout_seconds() -> float:
@@ -46,12 +54,19 @@ def lock_timeout_seconds() -> float:
 def program_select(program: Program) -> sql.Composed:
     """The rows and columns a program's agency may see (the body of its view, and what its export reads)."""
     columns = [sql.SQL("r.referral_id"), sql.SQL("r.status_rujukan"),
-               sql.SQL("to_char(r.period, 'YYYY-MM') AS periode"), sql.SQL("r.urutan")]  # fmt: skip
+               sql.SQL("to_char(r.period, 'YYYY-MM') AS periode"), sql.SQL("r.urutan"),
+               sql.SQL("s.status AS status_tindak_lanjut")]  # fmt: skip
     columns += [sql.SQL("c.{}").format(sql.Identifier(c)) for c in program.columns]
+    # The current outcome: the latest event of each referral (the order of publish.referral_status),
+    # taken from the event table alone so the join stays small (few referrals have an answer).
     return sql.SQL(
         """SELECT {columns}
              FROM publish.referral r
              JOIN publish.referral_candidate c ON c.period = r.period AND c.nik = r.nik
+             LEFT JOIN (SELECT DISTINCT ON (o.referral_id) o.referral_id, o.status
+                          FROM publish.referral_outcome o
+                         ORDER BY o.referral_id, o.tanggal DESC, o.reported_at DESC, o.source_row DESC,
+                                  o.outcome_id DESC) s ON s.referral_id = r.referral_id
             WHERE r.program = {name}
               AND r.period = (SELECT period FROM publish.program_period WHERE program = {name})"""
     ).format(columns=sql.SQL(", ").join(columns), name=sql.Literal(program.name))
@@ -175,6 +190,18 @@ def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
                sql.SQL("GRANT USAGE ON SCHEMA publish TO {}").format(role))  # fmt: skip
         _grant(cur, "SELECT has_table_privilege(%s, %s, 'SELECT')", (program.role, f"publish.{program.name}"),
                sql.SQL("GRANT SELECT ON publish.{} TO {}").format(sql.Identifier(program.name), role))  # fmt: skip
+        _grant(cur, "SELECT has_function_privilege(%s, %s, 'EXECUTE')", (program.role, CATAT_FUNCTION),
+               sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(sql.SQL(CATAT_FUNCTION), role))  # fmt: skip
+        cur.execute(
+            """INSERT INTO publish.program_outcome (program, agency, statuses, final, response_days)
+               VALUES (%s, %s, %s, %s, %s)
+               ON CONFLICT (program) DO UPDATE SET agency = EXCLUDED.agency, statuses = EXCLUDED.statuses,
+                   final = EXCLUDED.final, response_days = EXCLUDED.response_days
+               WHERE (publish.program_outcome.agency, publish.program_outcome.statuses, publish.program_outcome.final,
+                      publish.program_outcome.response_days)
+                     IS DISTINCT FROM (EXCLUDED.agency, EXCLUDED.statuses, EXCLUDED.final, EXCLUDED.response_days)""",
+            (program.name, program.agency, list(program.statuses), list(program.final), program.response_days),
+        )
     log.info("agency views and roles in sync: %s", ", ".join(p.role for p in programs.values()))
     for program in created:
         log.info(

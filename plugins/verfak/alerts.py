@@ -1,4 +1,6 @@
-"""Alerts for the data engineers: a failed task, a nightly publish that missed its deadline.
+"""Alerts for the data engineers: a failed task, a nightly publish that missed its deadline, an
+agency that left referrals unanswered past its program's ``response_days`` (``referral_unanswered``,
+one per agency per night: ``raise_once``).
 
 Every alert is, in this order:
 
@@ -93,7 +95,7 @@ def scrub(text: str) -> str:
 class Alert:
     """What went wrong and where (no personal data: safe for logs, webhooks and the table)."""
 
-    kind: str  # task_failed | deadline_missed
+    kind: str  # task_failed | deadline_missed | referral_unanswered
     dag_id: str
     run_id: str | None
     message: str
@@ -107,6 +109,8 @@ class Alert:
     channels: list[str] = field(default_factory=lambda: ["log"])
     notify_error: str | None = None
     alert_id: int | None = None
+    subject: str | None = None  # who a once-a-night alert is about (an agency's name)
+    night: dt.date | None = None  # the WIB night it belongs to (with subject: raised once)
 
     def log_line(self) -> str:
         where = f"dag={self.dag_id} run={self.run_id}"
@@ -118,7 +122,7 @@ class Alert:
 
     def as_json(self) -> dict:
         data = asdict(self)
-        for key in ("logical_date", "deadline_at"):
+        for key in ("logical_date", "deadline_at", "night"):
             if data[key] is not None:
                 data[key] = data[key].isoformat()
         data["text"] = self.log_line()
@@ -143,6 +147,49 @@ def raise_alert(alert: Alert) -> Alert:
     except Exception as exc:
         log.error("ALERT could not be written to ops.alert (%s: %s); the line above is the alert",
                   type(exc).__name__, scrub(str(exc))[:200])  # fmt: skip
+    return alert
+
+
+def raise_once(alert: Alert) -> Alert | None:
+    """``raise_alert`` for an alert with ``subject`` and ``night``: the first raise of that kind,
+    subject and night claims its row in ``ops.alert`` and is logged and sent; another one (a rerun,
+    a second publish the same night) does nothing and returns None. Never raises."""
+    from verfak import db
+
+    try:
+        with db.transaction() as cur:
+            cur.execute(
+                """INSERT INTO ops.alert (kind, dag_id, run_id, task_id, message, subject, night, channels)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (kind, subject, night) WHERE night IS NOT NULL DO NOTHING RETURNING alert_id""",
+                (alert.kind, alert.dag_id, alert.run_id, alert.task_id, alert.message, alert.subject, alert.night,
+                 alert.channels),
+            )  # fmt: skip
+            claimed = cur.fetchone()
+    except Exception as exc:
+        log.error("ALERT could not be claimed in ops.alert (%s: %s): raised without the once-a-night check",
+                  type(exc).__name__, scrub(str(exc))[:200])  # fmt: skip
+        return raise_alert(alert)
+    if claimed is None:
+        log.info("alert %s for %s already raised on %s: not again", alert.kind, alert.subject, alert.night)
+        return None
+    alert.alert_id = claimed[0]
+    log.error(alert.log_line())
+    errors = []
+    for channel, send in (("webhook", _send_webhook), ("email", _send_email)):
+        try:
+            if send(alert):
+                alert.channels.append(channel)
+        except Exception as exc:
+            errors.append(f"{channel}: {type(exc).__name__}: {scrub(str(exc))[:200]}")
+            log.warning("alert could not be sent by %s: %s", channel, errors[-1])
+    alert.notify_error = "; ".join(errors) or None
+    try:
+        with db.transaction() as cur:
+            cur.execute("UPDATE ops.alert SET channels = %s, notify_error = %s WHERE alert_id = %s",
+                        (alert.channels, alert.notify_error, alert.alert_id))  # fmt: skip
+    except Exception as exc:
+        log.error("ALERT channels could not be written to ops.alert (%s)", type(exc).__name__)
     return alert
 
 

@@ -32,6 +32,20 @@ def _sample_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sample_returns(args: argparse.Namespace) -> int:
+    from verfak import config
+    from verfak.files import private_files
+    from verfak.sample_returns import write_sample_returns
+
+    with private_files():
+        written = write_sample_returns(config.landing_dir(), config.export_dir())
+    if not written:
+        print("[sample-returns] nothing written (return files already there, or no 2024-06 export yet)")
+    for program, path in sorted(written.items()):
+        print(f"[sample-returns] {program}: {path}")
+    return 0
+
+
 def _summary(args: argparse.Namespace) -> int:
     from verfak.summary import print_summary
 
@@ -119,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument("--force", action="store_true", help="write even if the landing zone is not empty")
     p.set_defaults(func=_sample_data)
+
+    commands.add_parser(
+        "sample-returns", help="write the sample agencies' return files for the 2024-06 exports (after a publish)"
+    ).set_defaults(func=_sample_returns)
 
     p = commands.add_parser("summary", help="print what the warehouse holds after a run")
     p.add_argument("--before", help="table counts saved before the run (from table-counts), to say what changed")

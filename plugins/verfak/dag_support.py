@@ -35,6 +35,9 @@ RAW_SUBMISSIONS = Asset(name="verfak_raw_submissions", uri=f"postgres://{_WAREHO
 CORE_VERIFIKASI = Asset(name="verfak_core_verifikasi", uri=f"postgres://{_WAREHOUSE}/core/verifikasi")
 #: Agency exports published.
 REFERRAL_EXPORTS = Asset(name="verfak_referral_exports", uri=f"postgres://{_WAREHOUSE}/publish/export_run")
+#: Outcomes reported back by the agencies recorded (tindak lanjut -> publish: exports show them,
+#: program rules use them).
+REFERRAL_OUTCOMES = Asset(name="verfak_referral_outcomes", uri=f"postgres://{_WAREHOUSE}/publish/referral_outcome")
 
 
 def on_task_failure(context) -> None:

@@ -4,7 +4,9 @@
 a formula neutralised with a leading ``'``, ``verfak.safe_text``), ``referrals.parquet``
 (declared schema), ``referrals.xlsx`` (frozen header, IDs as text cells, dates as dates) and
 ``manifest.json`` (program, agency, period, row count, columns with types, SHA-256 of each file,
-the DAG run, the time). The folder is written aside and renamed into place, then ``LATEST`` is
+the DAG run, the time), and ``tindak_lanjut.xlsx``: the return file the agency fills in and drops
+back (issue 13, ``write_return_workbook``: the referrals pre-filled, a drop-down of the program's
+statuses, a date column, an amount column where the program pays money). The folder is written aside and renamed into place, then ``LATEST`` is
 replaced atomically, so an agency never reads a half-written export. ``verify_export`` checks a
 folder against its manifest (``python -m verfak verify-export <folder>``).
 """
@@ -27,6 +29,7 @@ from verfak.safe_text import XLSX_MAX_CHARS, fit_xlsx, restore
 log = logging.getLogger(__name__)
 
 FILES = ("referrals.csv", "referrals.parquet", "referrals.xlsx")
+RETURN_FILE = "tindak_lanjut.xlsx"
 
 
 def read_csv_table(csv_bytes: bytes, types: dict[str, str], neutralised: bool = True):
@@ -97,6 +100,93 @@ def _write_xlsx(table, types: dict[str, str], path: Path, title: str) -> None:
     workbook.save()
 
 
+def return_workbook_columns(money: bool) -> list[str]:
+    """The columns of ``tindak_lanjut.xlsx``: the return-file columns, ``nilai`` only where the program pays."""
+    from verfak.outcomes import RETURN_COLUMNS
+
+    return [c for c in RETURN_COLUMNS if money or c != "nilai"]
+
+
+def write_return_workbook(table, path: Path, statuses: tuple[str, ...], money: bool, title: str) -> None:
+    """``tindak_lanjut.xlsx``: one row per referral of the export (referral_id, NIK, name and village
+    pre-filled from the export's own columns, so an agency never gets a column its export lacks) and
+    the agency's columns empty: ``status_tindak_lanjut`` with a drop-down of the program's statuses,
+    ``tanggal`` formatted as a date, ``nilai`` (rupiah) when the program pays money, ``kegiatan``,
+    ``keterangan``. Sheet ``Petunjuk`` explains each status. IDs are text cells; every text is
+    written as a string (never a formula). XlsxWriter in constant-memory mode, row by row.
+    """
+    import xlsxwriter
+
+    from verfak.outcomes import RETURN_LABELS, STATUS_BY_NAME
+
+    columns = return_workbook_columns(money)
+    prefilled = {c: table.column(c).to_pylist() if c in table.column_names else None
+                 for c in ("referral_id", "nik", "nama", "nama_desa")}  # fmt: skip
+    rows = table.num_rows
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                               "strings_to_numbers": False, "strings_to_urls": False})  # fmt: skip
+    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
+    text = workbook.add_format({"num_format": "@"})
+    date = workbook.add_format({"num_format": "dd/mm/yyyy"})
+    amount = workbook.add_format({"num_format": "#,##0"})
+    formats = {"tanggal": date, "nilai": amount}
+    help_rows = len(statuses) + 1
+    for index, name in enumerate(xlsx_sheet_names(title, rows)):
+        sheet = workbook.add_worksheet(name)
+        sheet.freeze_panes(1, 0)
+        for col, column in enumerate(columns):
+            sheet.set_column(col, col, 22 if column in ("referral_id", "nik", "status_tindak_lanjut") else 18,
+                             formats.get(column, text))  # fmt: skip
+            sheet.write_string(0, col, RETURN_LABELS[column], bold)
+        start = index * XLSX_ROWS_PER_SHEET
+        count = max(0, min(XLSX_ROWS_PER_SHEET, rows - start))
+        for offset in range(count):
+            for col, column in enumerate(columns):
+                values = prefilled.get(column)
+                if values is not None and values[start + offset] is not None:
+                    sheet.write_string(offset + 1, col, str(values[start + offset]), text)
+                elif column not in prefilled:  # the agency's cell: empty, formatted (a date stays a date)
+                    sheet.write_blank(offset + 1, col, None, formats.get(column, text))
+        last = max(count, 1)
+        status_col = columns.index("status_tindak_lanjut")
+        sheet.data_validation(1, status_col, last, status_col, {
+            "validate": "list", "source": f"=Petunjuk!$A$2:$A${help_rows}",
+            "input_title": "Status tindak lanjut", "input_message": "Pilih dari daftar (lihat sheet Petunjuk).",
+            "error_title": "Status tidak dikenal",
+            "error_message": "Pilih salah satu status yang diterima program ini (lihat sheet Petunjuk).",
+        })  # fmt: skip
+        tanggal_col = columns.index("tanggal")
+        sheet.data_validation(1, tanggal_col, last, tanggal_col, {
+            "validate": "date", "criteria": ">=", "value": dt.date(2000, 1, 1), "error_type": "warning",
+            "error_title": "Tanggal", "error_message": "Isi tanggal tindak lanjut (hari/bulan/tahun).",
+        })  # fmt: skip
+        if money:
+            nilai_col = columns.index("nilai")
+            sheet.data_validation(1, nilai_col, last, nilai_col, {
+                "validate": "integer", "criteria": ">", "value": 0, "error_type": "warning",
+                "error_title": "Nilai (Rp)", "error_message": "Isi jumlah rupiah tanpa titik atau koma, lebih dari 0.",
+            })  # fmt: skip
+    guide = workbook.add_worksheet("Petunjuk")
+    guide.set_column(0, 0, 26)
+    guide.set_column(1, 1, 70)
+    guide.write_string(0, 0, "Kode status", bold)
+    guide.write_string(0, 1, "Arti", bold)
+    for row, status in enumerate(statuses, start=1):
+        guide.write_string(row, 0, status)
+        guide.write_string(row, 1, STATUS_BY_NAME[status].label + (" (isi Nilai)" if STATUS_BY_NAME[status].money else ""))
+    notes = [
+        "Isi kolom Status Tindak Lanjut, Tanggal" + (", Nilai (Rp)" if money else "") + ", Kegiatan dan Keterangan; "
+        "jangan ubah ID Rujukan dan NIK.",
+        "Boleh dikirim sebagian; satu baris per kejadian (misalnya diterima, lalu selesai di baris lain).",
+        "Koreksi: tulis 'koreksi: <alasan>' di Keterangan.",
+        "Simpan lalu letakkan di folder tindak_lanjut/<program>/<bulan YYYY-MM>/ (panduan: docs/tindak_lanjut.md).",
+    ]  # fmt: skip
+    for row, note in enumerate(notes, start=help_rows + 1):
+        guide.write_string(row, 0, "Catatan" if row == help_rows + 1 else "")
+        guide.write_string(row, 1, note)
+    workbook.close()
+
+
 @private_files()
 def write_export(
     export_root: Path,
@@ -106,6 +196,8 @@ def write_export(
     table,
     types: dict[str, str],
     manifest_fields: dict,
+    outcome_statuses: tuple[str, ...] = (),
+    money: bool = False,
 ) -> Path:
     """Write one program's export for a day and publish it atomically; return its folder.
 
@@ -113,6 +205,8 @@ def write_export(
     wrote them (UTF-8, text columns neutralised against formulas): they are ``referrals.csv`` as they
     are. ``table`` is the same bytes read by ``read_csv_table`` with the declared column types (the
     neutralising ``'`` taken off): the Parquet and XLSX files, so the three formats hold the same rows.
+    ``outcome_statuses``: the statuses the program accepts back; when given, ``tindak_lanjut.xlsx``
+    is written too (``money``: with the ``nilai`` column).
     """
     import pyarrow.parquet as pq
 
@@ -125,6 +219,10 @@ def write_export(
         (work / "referrals.csv").write_bytes(csv_bytes)
         pq.write_table(table, work / "referrals.parquet")
         _write_xlsx(table, types, work / "referrals.xlsx", program)
+        files = list(FILES)
+        if outcome_statuses:
+            write_return_workbook(table, work / RETURN_FILE, outcome_statuses, money, program)
+            files.append(RETURN_FILE)
         manifest = {
             "program": program,
             **manifest_fields,
@@ -132,7 +230,7 @@ def write_export(
             "row_count": table.num_rows,
             "columns": [{"name": c, "type": types[c]} for c in table.column_names],
             "xlsx_sheets": xlsx_sheet_names(program, table.num_rows),
-            "files": {name: {"sha256": sha256_file(work / name), "bytes": (work / name).stat().st_size} for name in FILES},
+            "files": {name: {"sha256": sha256_file(work / name), "bytes": (work / name).stat().st_size} for name in files},
             "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -34,6 +34,7 @@ from pathlib import Path
 from verfak import bounds, db, files
 from verfak.columns import COLUMNS
 from verfak.intake import ReadResult, normalise_kode_desa, read_submission
+from verfak.outcomes import RETURN_FOLDER
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,9 @@ def record_skipped(cur, skipped: list[tuple[str, str]]) -> None:
 def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
     """Files in the landing zone not registered yet (by path, size and modification time).
 
+    The agencies' return files under ``tindak_lanjut/`` are not village submissions: left to
+    ``verfak.tindak_lanjut``.
+
     Cheap on a large landing zone: only files that are new or changed are checksummed later.
     Links (to files or folders) and what is not a regular file are skipped and recorded.
     """
@@ -118,6 +122,8 @@ def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
         record_skipped(cur, skipped)
     found = []
     for relative, stat in entries:
+        if relative.startswith(RETURN_FOLDER + "/"):
+            continue  # the agencies' return files: verfak.tindak_lanjut
         if (relative, stat.st_size, _mtime(stat.st_mtime).timestamp()) not in known:
             found.append(relative)
     log.info("landing zone %s: %d new or changed file(s), %d path(s) skipped", landing, len(found), len(skipped))

@@ -45,6 +45,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from verfak import bounds
 from verfak.bounds import Limits, OverLimit
@@ -79,6 +80,31 @@ MSG_NOT_CSV = (
     "File bernama .csv tetapi isinya bukan teks CSV (mungkin PDF atau Excel yang diganti namanya). "
     "Simpan ulang dari Excel dengan 'Save As' > CSV, atau kirim sebagai .xlsx."
 )
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The columns a kind of file must have and how its headers are recognised.
+
+    The village submission (``VILLAGE``) is the default; the agencies' return files
+    (``verfak.tindak_lanjut``) are read by the same code, with the same bounds, with their own contract.
+    """
+
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    labels: dict[str, str]
+    canonical: Callable[[object], str | None]
+    must_be_text: tuple[str, ...] = ()  # an ID that went through a number rejects the row
+    phone: str | None = None  # ... a phone number only warns
+    header_hint: str = "(NIK, No. KK, Nama, ...)"
+    template: str = "templat verifikasi faktual"
+
+    @property
+    def index(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.columns)}
+
+
+VILLAGE = Contract(COLUMNS, REQUIRED, LABELS, canonical_column, _MUST_BE_TEXT, _PHONE)
 
 
 @dataclass(frozen=True)
@@ -173,18 +199,19 @@ def _went_through_a_number(raw: object) -> str | None:
     return None
 
 
-def _labels(columns: list[str]) -> str:
-    names = [LABELS[c] for c in columns]
+def _labels(columns: list[str], labels: dict[str, str] = LABELS) -> str:
+    names = [labels[c] for c in columns]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " dan " + names[-1]
 
 
-def _id_issues(source_row: int, found: dict[str, list[tuple[str, str]]]) -> list[RowIssue]:
+def _id_issues(source_row: int, found: dict[str, list[tuple[str, str]]],
+               labels: dict[str, str] = LABELS) -> list[RowIssue]:  # fmt: skip
     """The row's ID problems, one issue per kind (``found``: kind -> [(column, text), ...])."""
     issues = []
     for kind, cells in found.items():
         columns = [c for c, _ in cells]
         value = " | ".join(text for _, text in cells)
-        label = _labels(columns)
+        label = _labels(columns, labels)
         kata = "diketik" if len(columns) == 1 else "keduanya diketik"
         if kind == "angka":
             issues.append(RowIssue(
@@ -216,25 +243,25 @@ def _phone_issue(source_row: int, kind: str, text: str) -> RowIssue:
 # --- header --------------------------------------------------------------------------------------
 
 
-def _header_map(cells: list[object]) -> dict[int, str]:
+def _header_map(cells: list[object], contract: Contract = VILLAGE) -> dict[int, str]:
     """Column position -> contract column, first occurrence of each column wins."""
     mapping: dict[int, str] = {}
     seen: set[str] = set()
     for i, cell in enumerate(cells):
         if not isinstance(cell, str) or not cell.strip():
             continue  # a header is text: numbers and dates in a data row never name a column
-        column = canonical_column(cell)
+        column = contract.canonical(cell)
         if column and column not in seen:
             mapping[i] = column
             seen.add(column)
     return mapping
 
 
-def _find_header(rows: list[list[object]]) -> tuple[int, dict[int, str]] | None:
+def _find_header(rows: list[list[object]], contract: Contract = VILLAGE) -> tuple[int, dict[int, str]] | None:
     """Index (0-based) and mapping of the row naming the most contract columns, if any."""
     best: tuple[int, dict[int, str]] | None = None
     for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        mapping = _header_map(cells)
+        mapping = _header_map(cells, contract)
         if len(mapping) >= MIN_HEADER_COLUMNS and (best is None or len(mapping) > len(best[1])):
             best = (i, mapping)
     return best
@@ -266,12 +293,14 @@ def _rows_after_header(
     mapping: dict[int, str],
     key_offset: int = 0,
     max_chars: int | None = None,
+    contract: Contract = VILLAGE,
 ) -> int:
     """Turn the rows below the header into contract-ordered text rows; return how many.
 
     ``rows[i]`` is row ``i + 1 + key_offset`` (its key); ``max_chars``: reject the file on a longer
     cell (for a workbook whose scan saw long texts; a CSV's cells are bounded while parsing).
     """
+    position = contract.index
     header = rows[header_index]
     width = max((len(cells) for cells in rows), default=0)
     extra_labels = _extra_labels(header, width, mapping)
@@ -294,7 +323,7 @@ def _rows_after_header(
             if any(texts):
                 skipped += 1  # something only outside the contract's columns: not a data row
             continue
-        values: list[str | None] = [None] * len(COLUMNS)
+        values: list[str | None] = [None] * len(contract.columns)
         extra: dict[str, str] = {}
         id_problems: dict[str, list[tuple[str, str]]] = {}
         for i, text in enumerate(texts):
@@ -304,27 +333,27 @@ def _rows_after_header(
             if column is None:
                 extra[extra_labels[i]] = text
                 continue
-            values[_COLUMN_INDEX[column]] = text
-            if column in _MUST_BE_TEXT or column == _PHONE:
+            values[position[column]] = text
+            if column in contract.must_be_text or column == contract.phone:
                 kind = _went_through_a_number(cells[i])
-                if kind and column == _PHONE:
+                if kind and column == contract.phone:
                     result.issues.append(_phone_issue(source_row, kind, text))
                 elif kind:
                     id_problems.setdefault(kind, []).append((column, text))
-        result.issues.extend(_id_issues(source_row, id_problems))
+        result.issues.extend(_id_issues(source_row, id_problems, contract.labels))
         result.rows.append((source_row, values, extra))
     if skipped:
         result.details["rows_skipped"] = result.details.get("rows_skipped", 0) + skipped
     return len(result.rows) - before
 
 
-def _check_columns(result: ReadResult, mapping: dict[int, str]) -> bool:
-    missing = [c for c in REQUIRED if c not in mapping.values()]
+def _check_columns(result: ReadResult, mapping: dict[int, str], contract: Contract = VILLAGE) -> bool:
+    missing = [c for c in contract.required if c not in mapping.values()]
     if missing:
         result.reject(
             "kolom_wajib_tidak_ada",
-            "Kolom wajib tidak ditemukan: " + ", ".join(LABELS[c] for c in missing)
-            + ". Gunakan templat verifikasi faktual (baris judul kolom harus memuat semua kolom wajib).",
+            "Kolom wajib tidak ditemukan: " + ", ".join(contract.labels[c] for c in missing)
+            + f". Gunakan {contract.template} (baris judul kolom harus memuat semua kolom wajib).",
         )
         return False
     return True
@@ -403,7 +432,7 @@ def _field_too_long(text: str, records: int, lines: int, limits: Limits) -> Over
     return bounds.cell_too_long(f"di baris {bounds.number(records + 1)}", None, limits.cell_chars)
 
 
-def _read_csv(data: bytes, result: ReadResult, limits: Limits) -> ReadResult:
+def _read_csv(data: bytes, result: ReadResult, limits: Limits, contract: Contract = VILLAGE) -> ReadResult:
     text, encoding = _decode(data)
     if not text.strip(" \t\r\n\ufeff\x00"):
         return result.reject("file_kosong", MSG_EMPTY)
@@ -413,14 +442,14 @@ def _read_csv(data: bytes, result: ReadResult, limits: Limits) -> ReadResult:
     try:
         best = None
         for delimiter in _DELIMITERS:
-            found = _find_header(_parse_csv(text[:65536], delimiter))
+            found = _find_header(_parse_csv(text[:65536], delimiter), contract)
             if found and (best is None or len(found[1]) > len(best[1][1])):
                 best = (delimiter, found)
         if best is None:
             return result.reject(
                 "header_tidak_ditemukan",
-                "Baris judul kolom (NIK, No. KK, Nama, ...) tidak ditemukan di 30 baris pertama. "
-                "Gunakan templat verifikasi faktual.",
+                f"Baris judul kolom {contract.header_hint} tidak ditemukan di 30 baris pertama. "
+                f"Gunakan {contract.template}.",
             )
         delimiter, (header_index, mapping) = best
         rows = _parse_csv(text, delimiter, limits, progress)
@@ -439,9 +468,9 @@ def _read_csv(data: bytes, result: ReadResult, limits: Limits) -> ReadResult:
         csv.field_size_limit(field_limit)
     result.details["delimiter"] = delimiter
     _header_details(result, header_index, mapping)
-    if not _check_columns(result, mapping):
+    if not _check_columns(result, mapping, contract):
         return result
-    _rows_after_header(result, rows, header_index, mapping)
+    _rows_after_header(result, rows, header_index, mapping, contract=contract)
     return result
 
 
@@ -469,7 +498,7 @@ def _excel_unreadable(result: ReadResult) -> ReadResult:
     )
 
 
-def _load_sheets(workbook, result: ReadResult, limits: Limits) -> list[_Sheet] | None:
+def _load_sheets(workbook, result: ReadResult, limits: Limits, contract: Contract = VILLAGE) -> list[_Sheet] | None:
     """Every sheet with a header; each sheet's size checked before its cells become Python objects
     (the only check an .xls gets, and the one on all sheets together); None if rejected."""
     visible = {m.name for m in workbook.sheets_metadata if str(m.visible).endswith("Visible")}
@@ -484,15 +513,16 @@ def _load_sheets(workbook, result: ReadResult, limits: Limits) -> list[_Sheet] |
             over = bounds.too_wide(name, where, bottom + 1, right + 1, limits)
             result.reject(over.code, over.message)
             return None
-        found = _find_header(sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS))
+        found = _find_header(sheet.to_python(skip_empty_area=False, nrows=HEADER_SEARCH_ROWS), contract)
         if found:
-            complete = all(c in found[1].values() for c in REQUIRED)
+            complete = all(c in found[1].values() for c in contract.required)
             rows = sheet.to_python(skip_empty_area=False) if complete else None
             sheets.append(_Sheet(name, order, name not in visible, found, rows, top + 1))
     return sheets
 
 
-def _read_excel(path: Path, data: bytes, result: ReadResult, limits: Limits) -> ReadResult:
+def _read_excel(path: Path, data: bytes, result: ReadResult, limits: Limits,
+                contract: Contract = VILLAGE) -> ReadResult:  # fmt: skip
     import python_calamine as calamine
 
     is_ole = data.startswith(_OLE)
@@ -516,7 +546,7 @@ def _read_excel(path: Path, data: bytes, result: ReadResult, limits: Limits) -> 
             raise
         return result.reject("excel_tidak_terbaca", MSG_NOT_EXCEL)
     try:
-        sheets = _load_sheets(workbook, result, limits)
+        sheets = _load_sheets(workbook, result, limits, contract)
     except BaseException as error:
         if not isinstance(error, Exception) and not _is_rust_panic(error):
             raise
@@ -528,8 +558,8 @@ def _read_excel(path: Path, data: bytes, result: ReadResult, limits: Limits) -> 
     if not sheets:
         return result.reject(
             "header_tidak_ditemukan",
-            "Baris judul kolom (NIK, No. KK, Nama, ...) tidak ditemukan di sheet mana pun (30 baris pertama). "
-            "Gunakan templat verifikasi faktual.",
+            f"Baris judul kolom {contract.header_hint} tidak ditemukan di sheet mana pun (30 baris pertama). "
+            f"Gunakan {contract.template}.",
         )
     complete = [s for s in sheets if s.rows is not None]
     chosen = [s for s in complete if not s.hidden] or complete
@@ -537,7 +567,7 @@ def _read_excel(path: Path, data: bytes, result: ReadResult, limits: Limits) -> 
         best = min(sheets, key=lambda s: (s.hidden, -len(s.found[1]), s.order))
         result.details["sheet"] = best.name
         _header_details(result, best.found[0], best.found[1])
-        _check_columns(result, best.found[1])
+        _check_columns(result, best.found[1], contract)
         return result
     ignored = [s.name for s in complete if s not in chosen]
     if ignored:
@@ -551,7 +581,8 @@ def _read_excel(path: Path, data: bytes, result: ReadResult, limits: Limits) -> 
         entry = {"sheet": sheet.name, "header_row": sheet.first_row + header_index, "rows": 0}
         result.details["sheets"].append(entry)
         entry["rows"] = _rows_after_header(
-            result, sheet.rows, header_index, mapping, index * SHEET_STRIDE + sheet.first_row - 1, max_chars)
+            result, sheet.rows, header_index, mapping, index * SHEET_STRIDE + sheet.first_row - 1, max_chars,
+            contract)
         if not result.accepted:
             return result
     result.details["header_row"] = result.details["sheets"][0]["header_row"]
@@ -577,14 +608,15 @@ def _content_kind(data: bytes) -> str:
 
 
 def read_submission(path: Path, kode_desa_folder: str | None = None, data: bytes | None = None,
-                    limits: Limits | None = None) -> ReadResult:  # fmt: skip
+                    limits: Limits | None = None, contract: Contract = VILLAGE) -> ReadResult:  # fmt: skip
     """Read one submission file; file-level problems come back as a rejection, never raised.
 
     ``kode_desa_folder`` (plain 10 digits) is the village of the file's folder: a file whose
     ``kode_desa`` column names only other villages is rejected as filed in the wrong folder.
     ``data``: the file's bytes when the caller has read them already (ingest reads a file once,
     hashes and parses the same bytes); otherwise the file is read here, no further than the size
-    limit. ``limits``: ``Limits.from_config()`` unless given.
+    limit. ``limits``: ``Limits.from_config()`` unless given. ``contract`` says which columns the
+    file has (default: the village submission).
     """
     limits = limits or Limits.from_config()
     result = ReadResult()
@@ -611,17 +643,19 @@ def read_submission(path: Path, kode_desa_folder: str | None = None, data: bytes
         return result.reject(*(("bukan_csv", MSG_NOT_CSV) if suffix_format == "csv" else
                                ("excel_tidak_terbaca", MSG_NOT_EXCEL)))  # fmt: skip
     if kind == "excel":
-        _read_excel(path, data, result, limits)
+        _read_excel(path, data, result, limits, contract)
     else:
-        _read_csv(data, result, limits)
+        _read_csv(data, result, limits, contract)
     if result.details.get("format") != suffix_format:
         result.details["suffix_format"] = suffix_format  # e.g. a CSV renamed .xlsx, read as CSV
     if not result.accepted:
         return result
     if not result.rows:
         return result.reject(
-            "tanpa_data", "File hanya berisi judul kolom tanpa baris data. Isi data hasil verifikasi lalu kirim ulang."
-        )
+            "tanpa_data", "File hanya berisi judul kolom tanpa baris data. Isi datanya lalu kirim ulang."
+            if contract is not VILLAGE else
+            "File hanya berisi judul kolom tanpa baris data. Isi data hasil verifikasi lalu kirim ulang."
+        )  # fmt: skip
     if kode_desa_folder:
         _check_village(result, kode_desa_folder)
     return result

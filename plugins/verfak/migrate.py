@@ -57,12 +57,36 @@ def migrate(conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
                 )
                 applied_now.append(path.name)
             load_reference(cur)
+            load_outcome_reference(cur)
             from verfak.agency import sync_agencies
 
             sync_agencies(cur)
     finally:
         conn.close()
     return applied_now
+
+
+def load_outcome_reference(cur) -> None:
+    """Upsert the outcome statuses (``verfak.outcomes``) and the outcome rules' messages (``quality.rule``),
+    which the SQL checks and the agencies' function read."""
+    from verfak.outcomes import FIRST, STATUSES
+    from verfak.rules import OUTCOME_RULES
+
+    cur.executemany(
+        """INSERT INTO ref.outcome_status (status, label, allowed_first, allowed_after, money, category)
+           VALUES (%s, %s, %s, %s, %s, %s)
+           ON CONFLICT (status) DO UPDATE SET label = EXCLUDED.label, allowed_first = EXCLUDED.allowed_first,
+               allowed_after = EXCLUDED.allowed_after, money = EXCLUDED.money, category = EXCLUDED.category""",
+        [(s.status, s.label, FIRST in s.allowed_after, [a for a in s.allowed_after if a is not FIRST], s.money,
+          s.category) for s in STATUSES],
+    )  # fmt: skip
+    cur.executemany(
+        """INSERT INTO quality.rule (rule_id, severity, column_name, expectation, message, description)
+           VALUES (%s, %s, %s, %s, %s, %s)
+           ON CONFLICT (rule_id) DO UPDATE SET severity = EXCLUDED.severity, column_name = EXCLUDED.column_name,
+               expectation = EXCLUDED.expectation, message = EXCLUDED.message, description = EXCLUDED.description""",
+        [(r.rule_id, r.severity, r.column, r.expectation, r.message, r.description) for r in OUTCOME_RULES],
+    )
 
 
 def load_reference(cur) -> None:

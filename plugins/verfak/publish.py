@@ -88,7 +88,10 @@ def publish_program(name: str, export_date: dt.date, dag_run_id: str | None = No
     folder = write_export(
         config.export_dir(), name, export_date, csv_bytes, table, types,
         {"agency": program.agency, "description": program.description, "period": period.strftime("%Y-%m"),
-         "dag_run_id": dag_run_id, "new_referrals": new},
+         "dag_run_id": dag_run_id, "new_referrals": new,
+         "tindak_lanjut": {"file": "tindak_lanjut.xlsx", "statuses": list(program.statuses),
+                           "return_folder": f"tindak_lanjut/{name}/<YYYY-MM>/"}},
+        outcome_statuses=program.statuses, money=bool(program.money_statuses),
     )  # fmt: skip
     manifest_sha = sha256_file(folder / "manifest.json")
     with db.transaction(conn_id) as cur:

@@ -102,6 +102,12 @@ def collect(period: str | None = None, run_date: dt.date | None = None, alerts_s
         info["unplaced_files"] = [{**r, "path": scrub(r["path"])} for r in completeness.rows(cur)]
         db.run_sql_file(cur, "ops/select_skipped_paths.sql", {"days": SKIPPED_DAYS, "limit": LIST_LIMIT})
         info["skipped_paths"] = [{**r, "path": scrub(r["path"])} for r in completeness.rows(cur)]
+        # What the agencies answered (issue 13): counts per program, agency and village only.
+        from verfak import outcome_report
+
+        info["funnel"] = outcome_report.funnel(cur)
+        info["unanswered"] = outcome_report.unanswered(cur, run_date or dt.datetime.now(WIB).date())
+        info["unanswered_agencies"] = outcome_report.by_agency(info["unanswered"])
     return info
 
 
@@ -284,7 +290,10 @@ def write_report(run_date: dt.date, dag_run_id: str | None = None, deadline_at: 
         "deadline_at": deadline_at,
         "on_time": None if deadline_at is None else finished_at <= deadline_at,
     }
-    charts = {"trend": trend_chart(info["trend"]), "completeness": completeness_chart(info["kecamatan"])}
+    from verfak.outcome_report import funnel_chart
+
+    charts = {"trend": trend_chart(info["trend"]), "completeness": completeness_chart(info["kecamatan"]),
+              "funnel": funnel_chart(info["funnel"])}  # fmt: skip
     plotly_src = plotly_asset(root) if any(charts.values()) else None
     day_page = root / "runs" / run_date.isoformat() / "index.html"
     _write_atomic(day_page, render(info, root, "../../", run, charts, plotly_src))

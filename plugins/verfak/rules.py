@@ -227,6 +227,60 @@ VILLAGE_RULES: tuple[Rule, ...] = (
 )  # fmt: skip
 VILLAGE_RULES_BY_ID = {rule.rule_id: rule for rule in VILLAGE_RULES}
 
+# --- referral outcomes reported back by the agencies (docs/tindak_lanjut.md) -----------------
+# Each rule reads one column of the same name computed by the SQL function publish.outcome_checks
+# (include/sql/migrations/0031_referral_outcome.sql): true = passes, false = fails, empty = the
+# rule does not apply to the row. The return-file gate (verfak.tindak_lanjut) computes them for
+# every row and runs this suite in Great Expectations and as masks; the agencies' database
+# function publish.catat_tindak_lanjut raises with the same id and message.
+OUTCOME_SUITE_NAME = "verfak_tindak_lanjut"
+
+
+def _passes(rule_id: str, column: str, message: str, description: str) -> Rule:
+    return Rule(rule_id, "error", column, message, "ExpectColumnValuesToBeInSet",
+                {"column": rule_id, "value_set": [True]}, description)  # fmt: skip
+
+
+OUTCOME_RULES: tuple[Rule, ...] = (
+    _passes("tl_referral_dikenal", "referral_id",
+            "ID Rujukan tidak dikenal. Salin ID Rujukan persis dari file tindak_lanjut.xlsx (misalnya PL-202406-0000123).",
+            "the referral id exists"),
+    _passes("tl_referral_program", "referral_id",
+            "ID Rujukan ini milik program lain. Laporkan hanya rujukan program Anda, di folder program Anda.",
+            "the referral belongs to the folder's program"),
+    _passes("tl_nik_sesuai", "nik",
+            "NIK tidak sama dengan NIK pada rujukan ini. Periksa apakah baris ini tertukar dengan orang lain; "
+            "jangan ubah kolom NIK dan ID Rujukan dari file tindak_lanjut.xlsx.",
+            "the NIK is the referral's"),
+    _passes("tl_status_program", "status_tindak_lanjut",
+            "Status Tindak Lanjut kosong atau tidak dipakai program ini. Pilih dari daftar pilihan di file "
+            "tindak_lanjut.xlsx (lihat panduan docs/tindak_lanjut.md).",
+            "the status is one the program accepts"),
+    _passes("tl_perpindahan_sah", "status_tindak_lanjut",
+            "Urutan status tidak sah: status ini tidak bisa menyusul status sebelumnya (misalnya 'selesai' harus "
+            "didahului 'diterima' atau 'mengikuti', dan setelah status akhir tidak boleh ada status lain). "
+            "Untuk membetulkan laporan sebelumnya, tulis di Keterangan: 'koreksi: <alasan>'.",
+            "a legal move from the referral's previous status (a correction may follow anything)"),
+    _passes("tl_tanggal_wajib", "tanggal",
+            "Tanggal wajib diisi dengan tanggal yang benar, DD/MM/YYYY, misalnya 03/07/2024.",
+            "the date is given and is a date"),
+    _passes("tl_tanggal_setelah_rujukan", "tanggal",
+            "Tanggal lebih awal dari tanggal rujukan dikirim. Periksa kembali tanggal kejadiannya.",
+            "the date is not before the referral"),
+    _passes("tl_tanggal_tidak_di_masa_depan", "tanggal",
+            "Tanggal berada di masa depan. Laporkan hanya yang sudah terjadi.",
+            "the date is not in the future"),
+    _passes("tl_nilai_wajib", "nilai",
+            "Nilai (Rp) wajib diisi untuk status dana_cair dan dibayar, berupa angka rupiah tanpa desimal, "
+            "misalnya 2500000.",
+            "an amount for money statuses"),
+    _passes("tl_nilai_positif", "nilai",
+            "Nilai (Rp) harus lebih dari 0.",
+            "the amount is positive"),
+)  # fmt: skip
+OUTCOME_RULES_BY_ID = {rule.rule_id: rule for rule in OUTCOME_RULES}
+assert len(OUTCOME_RULES_BY_ID) == len(OUTCOME_RULES), "outcome rule ids must be unique"
+
 
 def _rule_kwargs(rule: Rule, known_villages=()) -> dict:
     """The rule's expectation arguments for this run (the village list comes from ``ref.desa``)."""
@@ -259,6 +313,13 @@ def build_suite(known_villages: list[str]):
     import great_expectations as gx
 
     return gx.ExpectationSuite(name=SUITE_NAME, expectations=_expectations(RULES, known_villages))
+
+
+def build_outcome_suite():
+    """The Great Expectations suite of the referral-outcome rules."""
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(name=OUTCOME_SUITE_NAME, expectations=_expectations(OUTCOME_RULES))
 
 
 def build_village_suite():

@@ -69,11 +69,25 @@ def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
         village_flags: dict[str, dict[str, int]] = {}
         for period, rule_id, count in cur.fetchall():
             village_flags.setdefault(period, {})[rule_id] = count
+        from verfak import outcome_report
+
+        funnel = outcome_report.funnel(cur)
+        statuses: dict[str, dict[str, int]] = {}
+        for row in outcome_report.status_counts(cur):
+            statuses.setdefault(row["program"], {})[row["status"]] = row["referrals"]
+        cur.execute(
+            """SELECT count(*) FILTER (WHERE status = 'accepted'), count(*) FILTER (WHERE status = 'rejected'),
+                      coalesce(sum(rows_read), 0),
+                      (SELECT count(DISTINCT (file_id, source_row)) FROM quality.return_issue WHERE severity = 'error')
+                 FROM raw.return_file"""
+        )
+        return_files = dict(zip(("accepted", "rejected", "rows", "rows_sent_back"), cur.fetchone()))
     return {
         "files": {"accepted": accepted, "rejected": rejected, "superseded": superseded,
                   "reject_reasons": reject_reasons},
         "rows": {"read": rows_read, "rejected_at_intake": rows_rejected_intake},
         "gate": gate, "verified": verified, "exports": exports, "village_flags": village_flags,
+        "funnel": funnel, "outcome_statuses": statuses, "return_files": return_files,
         "feedback_dir": str(config.export_dir() / "feedback"),
     }  # fmt: skip
 
@@ -81,6 +95,26 @@ def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
 def _populated(cur) -> bool:
     cur.execute("SELECT relispopulated FROM pg_class WHERE oid = 'mart.verified_count'::regclass")
     return bool(cur.fetchone()[0])
+
+
+def outcome_lines(info: dict) -> list[str]:
+    """The referral outcomes: return files, the funnel per program (latest period) and every status."""
+    if not info["funnel"] and not info["return_files"]["accepted"] and not info["return_files"]["rejected"]:
+        return []
+    files = info["return_files"]
+    lines = [f"Agency return files: {files['accepted']} read, {files['rejected']} rejected; {files['rows']} rows, "
+             f"{files['rows_sent_back']} sent back to the agency (feedback: "
+             f"{config.export_dir() / 'tindak_lanjut_umpan_balik'}/<program>/<YYYY-MM>.csv)",
+             "Referral outcomes (tindak lanjut), per program and status:"]  # fmt: skip
+    for f in info["funnel"]:
+        lines.append(
+            f"  {f['program']} ({f['periode']}): {f['dirujuk']} referred, {f['dijawab']} answered, "
+            f"{f['diterima']} accepted, {f['selesai']} completed, {f['dana']} disbursed/paid, {f['ditolak']} declined, "
+            f"{f['tidak_dapat_dihubungi']} unreachable, {f['belum_dijawab']} no answer yet"
+        )
+        counts = info["outcome_statuses"].get(f["program"], {})
+        lines.append("    " + ", ".join(f"{status} {n}" for status, n in sorted(counts.items())) + " (every period)")
+    return lines
 
 
 def print_summary(before: Path | None = None, conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
@@ -104,6 +138,7 @@ def print_summary(before: Path | None = None, conn_id: str = db.WAREHOUSE_CONN_I
             lines.append("  villages flagged for a look: " + ", ".join(f"{rule} {n}" for rule, n in flags.items()))
     for export in info["exports"]:
         lines.append(f"Export {export['program']} ({export['period']}): {export['rows']} rows in {export['path']}")
+    lines.extend(outcome_lines(info))
     docs = next((g["data_docs"] for g in info["gate"].values() if g["data_docs"]), None)
     lines.append(f"Village feedback: {info['feedback_dir']}/<YYYY-MM>/<kode_desa>.csv")
     lines.append(f"Data quality report (Great Expectations Data Docs): {docs or 'not built yet'}")

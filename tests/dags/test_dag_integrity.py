@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FOLDER = ROOT / "dags"
-EXPECTED_DAGS = {"verfak_ingest", "verfak_validate_load", "verfak_publish"}
+EXPECTED_DAGS = {"verfak_ingest", "verfak_validate_load", "verfak_publish", "verfak_tindak_lanjut"}
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +51,9 @@ def test_dags_are_chained_by_assets(dagbag):
     assert produced["load"] == {"verfak_core_verifikasi"}
     assert "verfak_raw_submissions" in str(load.timetable.asset_condition)
     assert "verfak_core_verifikasi" in str(publish.timetable.asset_condition)
+    outcomes = dagbag.get_dag("verfak_tindak_lanjut")
+    assert {a.name for t in outcomes.tasks for a in t.outlets} == {"verfak_referral_outcomes"}
+    assert "verfak_referral_outcomes" in str(publish.timetable.asset_condition)
     nightly = publish.timetable.timetable  # and nightly at 02:00 WIB
     assert (nightly.expression, str(nightly.timezone)) == ("0 2 * * *", "Asia/Jakarta")
 
@@ -73,7 +76,8 @@ print(json.dumps({{"files": results, "heavy": heavy}}))
 """
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=os.environ)
     report = json.loads(out.stdout.strip().splitlines()[-1])
-    assert set(report["files"]) == {"verfak_ingest.py", "verfak_validate_load.py", "verfak_publish.py"}
+    assert set(report["files"]) == {"verfak_ingest.py", "verfak_validate_load.py", "verfak_publish.py",
+                                    "verfak_tindak_lanjut.py"}
     for name, (seconds, errors) in report["files"].items():
         assert errors == [], name
         assert seconds < 1.0, f"{name} took {seconds:.2f}s to parse"

@@ -85,3 +85,25 @@ def test_three_dags_from_landing_zone_to_exports_and_rerun_is_a_no_op(airflow_en
     for dag_id in ("verfak_ingest", "verfak_validate_load", "verfak_publish"):
         dag_test(env, dag_id)
     assert warehouse.table_counts() == before
+
+    # Issue 13: the agencies answer (the sample's return files for these exports), through
+    # verfak_tindak_lanjut, then verfak_publish: the marts and the next exports reflect it.
+    from verfak.sample_returns import write_sample_returns
+
+    assert sorted(write_sample_returns(data / "landing", data / "exports")) == ["bantuan_tunai", "pelatihan",
+                                                                               "permodalan"]  # fmt: skip
+    returns_log = dag_test(env, "verfak_tindak_lanjut")
+    assert "return files: 3: 3 accepted, 0 rejected" in returns_log
+    dag_test(env, "verfak_publish")
+    funnel = dict(warehouse.query("SELECT program, sum(dijawab)::int FROM mart.outcome_funnel GROUP BY 1"))
+    assert funnel == {"bantuan_tunai": 1073, "pelatihan": 41, "permodalan": 12}
+    assert dict(warehouse.query("SELECT periode, sum(layak) FROM mart.verified_count GROUP BY 1")) == layak
+    capital = pd.read_csv(data / "exports" / "permodalan" / day / "referrals.csv", dtype="str", keep_default_na=False)
+    graduates = {n for (n,) in warehouse.query(
+        "SELECT nik FROM publish.referral_status WHERE program = 'pelatihan' AND status = 'selesai'")}  # fmt: skip
+    assert len(capital) == 194 and set(capital["nik"].head(12)) <= graduates
+    assert (capital["status_tindak_lanjut"] == "dana_cair").sum() == 4
+    cash = pd.read_csv(folder / "referrals.csv", dtype="str", keep_default_na=False)
+    assert len(cash) == 1121 and (cash["status_tindak_lanjut"] == "dibayar").sum() == 1061
+    assert (data / "exports" / "tindak_lanjut_umpan_balik" / "pelatihan").is_dir()
+    assert not any(nik in returns_log for nik in nik_sample)

@@ -73,7 +73,7 @@ def test_each_program_selects_by_its_rule_in_priority_order(two_periods):
     assert set(may["bantuan_tunai"]["nik"]) == {nik_of(s) for s in (1, 2, 3, 5, 6)}
     assert set(may["bantuan_tunai"]["status_rujukan"]) == {"baru"}
     # An agency gets its columns only.
-    assert list(may["pelatihan"].columns) == ["referral_id", "status_rujukan", "periode",
+    assert list(may["pelatihan"].columns) == ["referral_id", "status_rujukan", "periode", "status_tindak_lanjut",
                                               *load_programs()["pelatihan"].columns]  # fmt: skip
     assert "no_kk" not in may["pelatihan"].columns and "alamat" not in may["permodalan"].columns
 
@@ -178,7 +178,8 @@ def test_each_agency_reads_its_own_view_and_nothing_else(two_periods):
         with agency.cursor() as cur:
             cur.execute(f"SELECT * FROM publish.{program}")
             columns = [d.name for d in cur.description]
-            assert columns == ["referral_id", "status_rujukan", "periode", "urutan", *programs[program].columns]
+            assert columns == ["referral_id", "status_rujukan", "periode", "urutan", "status_tindak_lanjut",
+                               *programs[program].columns]  # fmt: skip
             assert len(cur.fetchall()) == len(export_frame(warehouse, program))
             others = [f"publish.{p}" for p in AGENCY_PASSWORDS if p != program]
             for table in forbidden + others:
