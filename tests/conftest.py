@@ -63,7 +63,7 @@ def warehouse_uri() -> str:
 
 DATA_TABLES = (
     "publish.export_run", "publish.referral", "publish.program_period", "core.verifikasi", "core.person_version",
-    "core.household", "staging.verifikasi", "quality.village_flag",
+    "core.household", "staging.verifikasi", "quality.village_flag", "quality.rule_count_desa",
     "quality.row_issue", "quality.rule_result", "quality.validation_run", "quality.rule",
     "raw.landing_path", "raw.skipped_path", "raw.submission_row", "raw.submission_file", "ops.alert", "ops.report_run",
 )  # fmt: skip
