@@ -7,10 +7,11 @@ and the Data Docs site (``<reports>/data_docs/index.html``) shows the suite and 
 The two must agree row for row (which rows each rule looked at, which failed); if they ever don't,
 the gate stops with the rule's name rather than load anything.
 
-A period larger than ``VERFAK_GX_MAX_ROWS`` (default 100,000; Great Expectations takes ~21 s per
-million rows for this suite) is validated in Great Expectations on a sample of that size holding
-the flagged rows (up to half of it) and a seeded draw of the others; the run's name in the Data
-Docs says so. The failures written to ``quality.row_issue`` always cover every row.
+A batch larger than ``VERFAK_GX_MAX_ROWS`` (default 100,000; Great Expectations takes ~21 s per
+million rows for this suite) is validated in Great Expectations on a sample of about that size,
+gathered chunk by chunk (``GateSample``: each chunk's flagged rows, up to half of its share, and a
+seeded draw of the others); the run's name in the Data Docs says so. The failures written to
+``quality.row_issue`` always cover every row.
 """
 
 from __future__ import annotations
