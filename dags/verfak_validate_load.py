@@ -2,17 +2,20 @@
 ### verfak_validate_load: the quality gate and the warehouse load
 
 Runs when **verfak_ingest** registers new submissions (Asset `verfak_raw_submissions`). For each
-period with a new current submission (one mapped task per period, one at a time):
-types the raw rows into `staging.verifikasi`, runs the Great Expectations suite
-(`plugins/verfak/rules.py`: every rule once, with its id, severity and Indonesian message),
-records each failed rule per row in `quality.row_issue`, loads the rows without errors into
-`core` (people with history, households, one verification fact per person per period) in the
-same transaction, and rewrites the villages' feedback files
-(`$VERFAK_EXPORT_DIR/feedback/<YYYY-MM>/<kode_desa>.csv`). A failed rule never fails the run;
-an error in the pipeline does. Updates `verfak_core_verifikasi`, which starts **verfak_publish**.
+period with a new current submission (one mapped task per period, one at a time), one **batch**:
+the villages whose current file is new (a first file or a corrected one) and the villages whose
+rows share a NIK with them. Only the batch's rows are typed into `staging.verifikasi`, in chunks
+of villages (`VERFAK_LOAD_CHUNK_ROWS`), checked with the Great Expectations suite
+(`plugins/verfak/rules.py`: every rule once, with its id, severity and Indonesian message; the
+rules across villages against what staging holds for the others), each failed rule recorded per
+row in `quality.row_issue`, the rows without errors loaded into `core` (facts, the history of the
+batch's people, households) in the same transaction, and the batch villages' feedback files
+rewritten (`$VERFAK_EXPORT_DIR/feedback/<YYYY-MM>/<kode_desa>.csv`). A failed rule never fails
+the run; an error in the pipeline does. Updates `verfak_core_verifikasi`, which starts
+**verfak_publish**.
 
-*Owner*: Dinsos data team. *Rerun*: clear the run; a period is replaced as a whole, so a rerun
-leaves the warehouse as it was. Data Docs: `$VERFAK_REPORT_DIR/data_docs/index.html`.
+*Owner*: Dinsos data team. *Rerun*: clear the run; a batch is one transaction and its files are
+marked loaded by its commit, so a rerun loads the same batch and leaves the warehouse as it was. Data Docs: `$VERFAK_REPORT_DIR/data_docs/index.html`.
 """
 
 from __future__ import annotations
@@ -56,7 +59,9 @@ def verfak_validate_load():
             raise AirflowSkipException("no period to load")
         for o in outcomes:
             logging.getLogger("verfak.load").info(
-                "period %(period)s: %(rows_loaded)d loaded (%(layak)d layak), %(rows_quarantined)d quarantined", o
+                "period %(period)s: batch of %(villages_touched)d village(s) (%(villages_changed)d with a new file), "
+                "%(rows_validated)d row(s) checked, %(rows_quarantined)d quarantined; the period has %(rows_loaded)d "
+                "in core (%(layak)d layak)", o
             )
         return outcomes
 

@@ -64,7 +64,7 @@ def warehouse_uri() -> str:
 DATA_TABLES = (
     "publish.referral_outcome", "quality.return_issue", "raw.return_path", "raw.return_row", "raw.return_file",
     "publish.export_run", "publish.referral", "publish.program_period", "core.verifikasi", "core.person_version",
-    "core.household", "staging.verifikasi", "quality.village_flag",
+    "core.household", "staging.verifikasi", "quality.village_flag", "quality.rule_count_desa",
     "quality.row_issue", "quality.rule_result", "quality.validation_run", "quality.rule",
     "raw.landing_path", "raw.skipped_path", "raw.submission_row", "raw.submission_file", "ops.alert", "ops.report_run",
 )  # fmt: skip

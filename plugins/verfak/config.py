@@ -96,3 +96,10 @@ def max_cells() -> int:
 def max_cell_chars() -> int:
     """Longest cell, in characters (``VERFAK_MAX_CELL_CHARS``, default 100000: 3x Excel's 32,767)."""
     return _positive_int("VERFAK_MAX_CELL_CHARS", 100_000)
+
+
+def load_chunk_rows() -> int:
+    """Rows validate-and-load types and checks at once (``VERFAK_LOAD_CHUNK_ROWS``, default 50,000):
+    a batch's villages are taken in chunks of at most this many rows (a village's file is never
+    split), which bounds its memory by the chunk or the largest village file, not by the period."""
+    return _positive_int("VERFAK_LOAD_CHUNK_ROWS", 50_000)

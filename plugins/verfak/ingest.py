@@ -339,8 +339,12 @@ def finish(outcomes: list[dict], conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
     totals = summarise(outcomes)
     totals["superseded_changes"] = resolve_superseded(conn_id)
     # A rejected file gets no validate-and-load run: its village is told now.
-    for period in sorted({o["period"] for o in outcomes if o["status"] == "rejected" and o["kode_desa"]}):
-        write_feedback(period, conn_id=conn_id)
+    rejected: dict[str, set[str]] = {}
+    for o in outcomes:
+        if o["status"] == "rejected" and o["kode_desa"] and o["period"]:
+            rejected.setdefault(o["period"], set()).add(o["kode_desa"])
+    for period, villages in sorted(rejected.items()):
+        write_feedback(period, sorted(villages), conn_id=conn_id)
     log.info(
         "ingest run: %(files)d file(s): %(accepted)d accepted, %(rejected)d rejected, %(duplicate)d already "
         "known; rows read %(rows_read)d = passed %(rows_passed)d + rejected %(rows_rejected)d",

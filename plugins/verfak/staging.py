@@ -231,6 +231,32 @@ def type_rows(raw: pd.DataFrame, period: str) -> pd.DataFrame:
     return out
 
 
+#: The derived columns that look across the villages of a period (a NIK sent by several villages,
+#: a NIK with several family cards): ``type_rows`` computes them within the rows it is given;
+#: validate-and-load replaces them with the period's values, computed set-based in PostgreSQL over
+#: the rows already in staging (include/sql/staging/cross_village.sql).
+CROSS_VILLAGE_COLUMNS = ("nik_jumlah_desa", "nik_jumlah_kk")
+
+
+def typed_keys(raw: pd.DataFrame) -> pd.DataFrame:
+    """``file_id``, ``source_row``, ``kode_desa`` (the folder's), ``nik`` and ``no_kk`` exactly as
+    ``type_rows`` types them: what the cross-village columns are computed from."""
+    return pd.DataFrame({
+        "file_id": raw["file_id"].astype("int64"), "source_row": raw["source_row"].astype("int64"),
+        "kode_desa": raw["kode_desa_folder"].astype("str"), "nik": _identifier(raw["nik"]),
+        "no_kk": _identifier(raw["no_kk"]),
+    })  # fmt: skip
+
+
+def with_period_counts(typed: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """Replace the cross-village columns of ``typed`` by the period's (``counts``: one row per row of
+    ``typed``, same order, the columns of ``CROSS_VILLAGE_COLUMNS``, empty where the row has no NIK)."""
+    for column in CROSS_VILLAGE_COLUMNS:
+        values = pd.to_numeric(pd.Series(counts[column].to_numpy(), index=typed.index), errors="coerce")
+        typed[column] = values.astype("Int64").where(typed["nik"].notna())
+    return typed
+
+
 #: The staging.verifikasi columns written after validation (the typed contract, not the helpers).
 STAGING_COLUMNS = (
     "file_id", "source_row", "period", "kode_desa", "nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir",

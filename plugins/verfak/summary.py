@@ -42,8 +42,14 @@ def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
         )
         accepted, rejected, superseded, rows_read, rows_rejected_intake = cur.fetchone()
         cur.execute(
-            """SELECT DISTINCT ON (period) period, rows_validated, rows_passed, rows_failed, data_docs_index
-                 FROM quality.validation_run ORDER BY period, run_id DESC"""
+            # the period's rows as staging holds them (a run validates a batch of villages, not the period)
+            """SELECT s.period, s.validated, s.validated - s.failed, s.failed, r.data_docs_index
+                 FROM (SELECT to_char(period, 'YYYY-MM') AS period, count(*) AS validated,
+                              count(*) FILTER (WHERE has_error) AS failed
+                         FROM staging.verifikasi GROUP BY 1) s
+                 LEFT JOIN LATERAL (SELECT data_docs_index FROM quality.validation_run v WHERE v.period = s.period
+                                     ORDER BY run_id DESC LIMIT 1) r ON true
+                ORDER BY 1"""
         )
         gate = {p: {"validated": v, "loaded": ok, "quarantined": bad, "data_docs": docs}
                 for p, v, ok, bad, docs in cur.fetchall()}  # fmt: skip

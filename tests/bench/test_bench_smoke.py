@@ -64,6 +64,18 @@ def test_bench_runs_end_to_end_and_every_row_is_accounted_for(warehouse, tmp_pat
     assert abs(floor["seconds"] - sum(floor["steps"].values())) < 1e-3 and all(v > 0 for v in floor["steps"].values())
     assert cycle["ratio_to_floor"] == round(cycle["seconds"] / floor["seconds"], 2)
 
+    # Issue #15: after the load, one village resubmits with 50 rows changed; only its batch is redone.
+    resubmission = size["resubmission"]
+    r = resubmission["result"]
+    assert resubmission["ok"] and r["ingest_status"] == "accepted" and r["rows_changed"] == min(50, r["rows"])
+    assert r["changed_in_core"] == r["expected_changed_in_core"] > 0
+    assert r["core_rows_after"] == r["core_rows_before"] == ROWS - bad
+    assert 0 < r["seconds_to_core"] <= r["seconds_to_feedback"] and resubmission["peak_rss_tree_mib"] > 0
+    (batch,) = r["batches"]
+    assert batch["villages_changed"] == 1 and batch["villages_touched"] == 1 and batch["rows_validated"] == r["rows"]
+    assert r["feedback_file_written"] and resubmission["steps"]
+    assert {"resubmission_seconds", "resubmission_peak_mib"} <= set(saved["targets"])
+
     checks = size["accounting"]["checks"]
     assert size["accounting"]["ok"], {k: v for k, v in checks.items() if not v["ok"]}
     assert len(checks) >= 10
@@ -75,4 +87,5 @@ def test_bench_runs_end_to_end_and_every_row_is_accounted_for(warehouse, tmp_pat
     assert set(saved["targets"]) >= {"cycle_ratio_to_copy", "cycle_ratio_to_floor", "peak_mib", "dag_parse_seconds"}
     printed = "\n".join(lines)
     assert "whole cycle" in printed and "COPY baseline" in printed and "the floor" in printed
+    assert "resubmission: village" in printed
     assert format_report(report).strip() in printed

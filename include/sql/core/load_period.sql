@@ -1,20 +1,30 @@
--- Load one period into core from staging (rows without an error). Runs in the same transaction
--- as the staging and quality writes, so a period is either fully loaded or not at all; rerunning
--- it with the same staging leaves core exactly as it was (same rows, same ids).
---   1. the version history of every person the period touches, rederived from their facts;
---   2. the period's facts, replaced as a whole and written once with their version;
---   3. households.
+-- Load the villages of a batch (%(villages)s: the villages whose file changed and those sharing a
+-- NIK with them) of one period into core from staging (rows without an error). Runs in the same
+-- transaction as the staging and quality writes, so a batch is either fully loaded or not at all;
+-- rerunning it with the same staging leaves core exactly as it was (same rows, same ids). A batch
+-- of every village is the whole period.
+--   1. the version history of every person the batch touches, rederived from their facts;
+--   2. the batch villages' facts of the period, replaced and written once with their version;
+--   3. households of the people and family cards the batch touches.
+-- A NIK is in core in at most one village per period (a NIK sent by two villages fails
+-- nik_ganda_antar_desa in both, and a village sharing a NIK with the batch is in the batch), so the
+-- batch's people have no fact of this period outside the batch's villages.
 
 -- A period's load hashes and sorts up to a million rows: give this one transaction the memory for
 -- it (the server default of 4 MB spilled the joins to disk in 16 batches at 1,000,000 rows).
 SET LOCAL work_mem = '128MB';
 
--- People whose history this load can change: in the period now, or in it before this load.
+-- People whose history this load can change: in the batch's villages now, or before this load.
 CREATE TEMP TABLE affected_nik ON COMMIT DROP AS
-SELECT nik FROM staging.verifikasi WHERE period = %(period)s AND NOT has_error
+SELECT nik FROM staging.verifikasi WHERE period = %(period)s AND kode_desa = ANY(%(villages)s) AND NOT has_error
 UNION
-SELECT nik FROM core.verifikasi WHERE period = %(period)s;
+SELECT nik FROM core.verifikasi WHERE period = %(period)s AND kode_desa = ANY(%(villages)s);
 ANALYZE affected_nik;
+
+-- Family cards whose household this load can change: of the batch villages' facts before this load
+-- (rebuilt after them) and of the facts it writes (below, from period_fact).
+CREATE TEMP TABLE affected_kk ON COMMIT DROP AS
+SELECT no_kk FROM core.verifikasi WHERE period = %(period)s AND kode_desa = ANY(%(villages)s);
 
 -- The period's facts as they will be stored (the version id is added when they are written).
 -- A file speaks only for its folder's village: the village is the folder's (s.kode_desa), never the
@@ -30,7 +40,10 @@ SELECT s.period, s.nik, s.nama, s.jenis_kelamin, s.tanggal_lahir, s.no_kk, s.hub
        CASE s.memiliki_usaha WHEN 'ya' THEN true WHEN 'tidak' THEN false END AS memiliki_usaha,
        s.minat_usaha, s.no_hp, s.tanggal_verifikasi, s.petugas, s.has_warning, s.file_id, s.source_row
   FROM staging.verifikasi s
- WHERE s.period = %(period)s AND NOT s.has_error;
+ WHERE s.period = %(period)s AND s.kode_desa = ANY(%(villages)s) AND NOT s.has_error;
+
+INSERT INTO affected_kk SELECT DISTINCT no_kk FROM period_fact;
+ANALYZE affected_kk;
 
 -- The versions the facts call for: islands of consecutive observations with the same attributes,
 -- over the affected people's facts of the other periods and this period's new facts. A version
@@ -41,7 +54,8 @@ WITH facts AS (
     SELECT nik, period, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw, kode_desa,
            attributes_hash
       FROM core.verifikasi
-     WHERE nik IN (SELECT nik FROM affected_nik) AND period <> %(period)s
+     WHERE nik IN (SELECT nik FROM affected_nik)
+       AND NOT (period = %(period)s AND kode_desa = ANY(%(villages)s))
     UNION ALL
     SELECT nik, period, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw, kode_desa,
            attributes_hash
@@ -92,9 +106,9 @@ SELECT d.person_version_id, d.nik, d.nama, d.jenis_kelamin, d.tanggal_lahir, d.n
  WHERE d.existing_id IS NULL
  ORDER BY d.nik, d.valid_from;
 
--- The period's facts, replaced as a whole, written once with their version, in NIK order (the
+-- The batch villages' facts, replaced, written once with their version, in NIK order (the
 -- primary key and the per-person index then grow at one end instead of all over).
-DELETE FROM core.verifikasi WHERE period = %(period)s;
+DELETE FROM core.verifikasi WHERE period = %(period)s AND kode_desa = ANY(%(villages)s);
 
 INSERT INTO core.verifikasi (period, nik, person_version_id, nama, jenis_kelamin, tanggal_lahir, no_kk,
                              hubungan_keluarga, alamat, rt, rw, kode_desa, attributes_hash, status_verifikasi, alasan,
@@ -146,11 +160,12 @@ END $$;
 
 -- Households: the village of the latest period a household was seen in.
 DELETE FROM core.household h
- WHERE NOT EXISTS (SELECT 1 FROM core.verifikasi f WHERE f.no_kk = h.no_kk);
-WITH touched AS (  -- households of the people this load touches, and those the period had before
+ WHERE h.no_kk IN (SELECT no_kk FROM affected_kk)
+   AND NOT EXISTS (SELECT 1 FROM core.verifikasi f WHERE f.no_kk = h.no_kk);
+WITH touched AS (  -- households of the people this load touches, and those the batch's villages had before
     SELECT no_kk FROM core.verifikasi WHERE nik IN (SELECT nik FROM affected_nik)
     UNION
-    SELECT no_kk FROM core.household WHERE first_period = %(period)s OR last_period = %(period)s
+    SELECT no_kk FROM affected_kk
 )
 INSERT INTO core.household (no_kk, kode_desa, first_period, last_period)
 SELECT f.no_kk, (array_agg(f.kode_desa ORDER BY f.period DESC, f.kode_desa))[1], min(f.period), max(f.period)
@@ -164,4 +179,4 @@ ON CONFLICT (no_kk) DO UPDATE
 
 UPDATE raw.submission_file
    SET loaded_at = now()
- WHERE period = to_char(%(period)s::date, 'YYYY-MM') AND status = 'accepted' AND loaded_at IS NULL;
+ WHERE file_id = ANY(%(loaded_files)s) AND loaded_at IS NULL;

@@ -1,8 +1,9 @@
--- The figures of every village for one period that the village-level rules judge
--- (verfak.rules.VILLAGE_RULES). Run inside the load transaction, after core is loaded.
+-- The figures of the given villages for one period that the village-level rules judge
+-- (verfak.rules.VILLAGE_RULES): the villages a batch touched and those with no current file.
+-- Run inside the load transaction, after core is loaded.
 WITH gate AS (
     SELECT kode_desa, count(*) AS rows_validated, count(*) FILTER (WHERE has_error) AS rows_error
-      FROM staging.verifikasi WHERE period = %(period)s GROUP BY kode_desa
+      FROM staging.verifikasi WHERE period = %(period)s AND kode_desa = ANY(%(villages)s) GROUP BY kode_desa
 ), intake AS (
     SELECT kode_desa, sum(rows_rejected) AS rows_rejected
       FROM raw.submission_file
@@ -10,11 +11,11 @@ WITH gate AS (
      GROUP BY kode_desa
 ), layak_now AS (
     SELECT kode_desa, count(*) FILTER (WHERE status_verifikasi = 'layak') AS layak
-      FROM core.verifikasi WHERE period = %(period)s GROUP BY kode_desa
+      FROM core.verifikasi WHERE period = %(period)s AND kode_desa = ANY(%(villages)s) GROUP BY kode_desa
 ), earlier AS (
     SELECT kode_desa, count(*) FILTER (WHERE status_verifikasi = 'layak') AS layak,
            row_number() OVER (PARTITION BY kode_desa ORDER BY period DESC) AS recency
-      FROM core.verifikasi WHERE period < %(period)s GROUP BY kode_desa, period
+      FROM core.verifikasi WHERE period < %(period)s AND kode_desa = ANY(%(villages)s) GROUP BY kode_desa, period
 ), history AS (
     SELECT kode_desa, avg(layak)::float8 AS average FROM earlier WHERE recency <= 6 GROUP BY kode_desa
 ), sent_now AS (
@@ -41,4 +42,5 @@ SELECT d.kode_desa,
   LEFT JOIN history h USING (kode_desa)
   LEFT JOIN sent_now n USING (kode_desa)
   LEFT JOIN sent_before b USING (kode_desa)
+ WHERE d.kode_desa = ANY(%(villages)s)
  ORDER BY d.kode_desa

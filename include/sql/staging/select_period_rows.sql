@@ -1,18 +1,19 @@
--- The raw rows of a period that go to the quality gate: rows of the current (not superseded)
--- accepted file of each village, less the rows already rejected at intake (rows with an intake
--- warning go on, flagged).
+-- The raw rows of a chunk of a batch's files that go to the quality gate, less the rows already
+-- rejected at intake (rows with an intake warning go on, flagged), with the period's cross-village
+-- counts of each row's NIK (tmp_batch_key and tmp_nik_cross, made by verfak.load for the batch).
 SELECT r.file_id, r.source_row, f.kode_desa AS kode_desa_folder,
        r.nik, r.no_kk, r.nama, r.jenis_kelamin, r.tanggal_lahir, r.hubungan_keluarga, r.alamat, r.rt, r.rw,
        r.kode_desa, r.status_verifikasi, r.alasan, r.desil, r.pekerjaan, r.pendidikan, r.pendapatan_bulanan,
        r.minat_pelatihan, r.memiliki_usaha, r.minat_usaha, r.no_hp, r.tanggal_verifikasi, r.petugas,
        EXISTS (SELECT 1 FROM quality.row_issue w
                 WHERE w.file_id = r.file_id AND w.source_row = r.source_row
-                  AND w.stage = 'intake' AND w.severity = 'warning') AS intake_warning
+                  AND w.stage = 'intake' AND w.severity = 'warning') AS intake_warning,
+       c.nik_jumlah_desa, c.nik_jumlah_kk
   FROM raw.submission_row r
   JOIN raw.submission_file f USING (file_id)
- WHERE f.period = %(period)s
-   AND f.status = 'accepted'
-   AND f.superseded_by IS NULL
+  LEFT JOIN tmp_batch_key k USING (file_id, source_row)
+  LEFT JOIN tmp_nik_cross c ON c.nik = k.nik
+ WHERE r.file_id = ANY(%(file_ids)s)
    AND NOT EXISTS (SELECT 1 FROM quality.row_issue i
                     WHERE i.file_id = r.file_id AND i.source_row = r.source_row
                       AND i.stage = 'intake' AND i.severity = 'error')
