@@ -251,10 +251,10 @@ def test_a_load_killed_halfway_leaves_no_partial_period_and_the_next_run_finishe
     assert [o["period"] for o in outcomes] == ["2024-06"] and outcomes[0]["layak"] == 2
 
 
-def test_the_load_refuses_a_fact_naming_a_village_outside_the_reference(warehouse, monkeypatch):
+def test_the_load_refuses_a_fact_whose_file_is_not_registered(warehouse, monkeypatch):
     """Core has no foreign-key triggers (migration 0013): the load checks its own references.
-    A fact that got past the gate with an unknown village (a gate bug, injected here) stops the
-    whole period."""
+    A fact that got past the gate pointing at a file raw does not know (a gate bug, injected here)
+    stops the whole batch."""
     write_period(warehouse.landing, "2024-05")
     run_ingest(warehouse.landing)
 
@@ -265,12 +265,12 @@ def test_the_load_refuses_a_fact_naming_a_village_outside_the_reference(warehous
     def gate_bug(cur, table, frame, columns):
         if table == "staging.verifikasi":
             frame = frame.copy()
-            frame.loc[frame.index[0], "kode_desa"] = "32.16.99.9999"  # core takes the folder's village
+            frame.loc[frame.index[0], "file_id"] = 999_999_999
         real(cur, table, frame, columns)
 
     monkeypatch.setattr(load, "_copy_frame", gate_bug)
-    with pytest.raises(Exception, match=r"integrity check failed \(facts with an unknown village: 1, with an unknown "
-                                        r"file: 0, versions with an unknown village: 1, facts without a person "
+    with pytest.raises(Exception, match=r"integrity check failed \(facts with an unknown village: 0, with an unknown "
+                                        r"file: 1, versions with an unknown village: 0, facts without a person "
                                         r"version: 0\)"):  # fmt: skip
         run_validate_load()
     for table in ("core.verifikasi", "core.person_version", "staging.verifikasi"):
