@@ -74,7 +74,8 @@ def test_three_dags_from_landing_zone_to_exports_and_rerun_is_a_no_op(airflow_en
     assert not any(nik in all_logs for nik in nik_sample)
     assert "375 new or changed file(s)" in logs["verfak_ingest"]  # 374 sample files and the broken one
     assert "ingest run: 375 file(s): 374 accepted, 1 rejected" in logs["verfak_ingest"]
-    assert "period 2024-06 loaded: 1170 validated, 1161 loaded into core (1121 layak)" in logs["verfak_validate_load"]
+    assert "period 2024-06 loaded: batch of 187 village(s) (187 with a new file): 1170 validated" in logs["verfak_validate_load"]
+    assert "the period now has 1161 in core (1121 layak)" in logs["verfak_validate_load"]
 
     # The village with the broken file is told, in its feedback for the period.
     feedback = pd.read_csv(data / "exports" / "feedback" / "2024-06" / "32.16.01.2001.csv", sep=";", dtype="str",
