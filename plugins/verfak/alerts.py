@@ -129,8 +129,9 @@ class Alert:
         return data
 
 
-def raise_alert(alert: Alert) -> Alert:
-    """Log the alert, send it where a channel is configured, record it in ops.alert; never raises."""
+def _log_and_send(alert: Alert) -> None:
+    """Log the alert's line and send it by every configured channel; a channel that is down is
+    noted in ``notify_error`` and must not hide the alert."""
     log.error(alert.log_line())
     errors = []
     for channel, send in (("webhook", _send_webhook), ("email", _send_email)):
@@ -138,10 +139,15 @@ def raise_alert(alert: Alert) -> Alert:
             if send(alert):
                 alert.channels.append(channel)
                 log.info("alert sent by %s", channel)
-        except Exception as exc:  # a channel that is down must not hide the alert
+        except Exception as exc:
             errors.append(f"{channel}: {type(exc).__name__}: {scrub(str(exc))[:200]}")
             log.warning("alert could not be sent by %s: %s", channel, errors[-1])
     alert.notify_error = "; ".join(errors) or None
+
+
+def raise_alert(alert: Alert) -> Alert:
+    """Log the alert, send it where a channel is configured, record it in ops.alert; never raises."""
+    _log_and_send(alert)
     try:
         alert.alert_id = _record(alert)
     except Exception as exc:
@@ -174,16 +180,7 @@ def raise_once(alert: Alert) -> Alert | None:
         log.info("alert %s for %s already raised on %s: not again", alert.kind, alert.subject, alert.night)
         return None
     alert.alert_id = claimed[0]
-    log.error(alert.log_line())
-    errors = []
-    for channel, send in (("webhook", _send_webhook), ("email", _send_email)):
-        try:
-            if send(alert):
-                alert.channels.append(channel)
-        except Exception as exc:
-            errors.append(f"{channel}: {type(exc).__name__}: {scrub(str(exc))[:200]}")
-            log.warning("alert could not be sent by %s: %s", channel, errors[-1])
-    alert.notify_error = "; ".join(errors) or None
+    _log_and_send(alert)
     try:
         with db.transaction() as cur:
             cur.execute("UPDATE ops.alert SET channels = %s, notify_error = %s WHERE alert_id = %s",

@@ -180,6 +180,72 @@ def _locate(relative: str, villages: dict[str, str]) -> tuple[str | None, str | 
     return period, kode_desa, folder, rejection
 
 
+@dataclass(frozen=True)
+class LandingFile:
+    """A landing-zone file opened without following links and read once: its metadata, its bytes
+    (None when it is over the size limit, then hashed only) and their SHA-256."""
+
+    relative: str
+    path: Path
+    stat: os.stat_result
+    data: bytes | None
+    sha256: str
+    limits: bounds.Limits
+
+    @property
+    def modified_at(self) -> dt.datetime:
+        return _mtime(self.stat.st_mtime)
+
+
+def open_landing_file(relative: str, landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> LandingFile | None:
+    """Read ``landing/relative`` once, no further than the size limit, so the SHA-256 and the parse
+    use the same bytes; None when it is a link or not a regular file (skipped and recorded for the
+    report). Village files and agency return files are read the same way."""
+    path = landing / relative
+    limits = bounds.Limits.from_config()
+    try:
+        fd = files.open_under(landing, relative)
+    except files.NotARegularFile:
+        with db.transaction(conn_id) as cur:
+            record_skipped(cur, [(relative, "tautan" if os.path.islink(path) else "bukan_file_biasa")])
+        return None
+    try:
+        stat = os.fstat(fd)
+        data, sha256, _ = files.read_fd(fd, limits.file_bytes)
+    finally:
+        os.close(fd)
+    return LandingFile(relative, path, stat, data, sha256, limits)
+
+
+def read_rows(file: LandingFile, **options) -> ReadResult:
+    """The file's rows (``read_submission`` with ``options``) or its rejection: an over-size file is
+    not parsed, an unexpected error while reading rejects this file only (``file_gagal_diproses``)."""
+    if file.data is None:
+        over = bounds.too_big(file.stat.st_size, file.limits)
+        return ReadResult().reject(over.code, over.message)
+    try:
+        return read_submission(file.path, data=file.data, limits=file.limits, **options)
+    except Exception as error:  # noqa: BLE001 - one bad file must not end the run
+        # The type and the place only: an exception's message can quote a cell (personal data).
+        frames = traceback.extract_tb(error.__traceback__)
+        place = ", ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames[-3:])
+        log.error("%s: reading failed with %s (%s): registered as rejected", file.relative, type(error).__name__, place)
+        return ReadResult().reject("file_gagal_diproses", MSG_FAILED)
+
+
+def copy_rows(cur, table: str, columns: tuple[str, ...], file_id: int, result: ReadResult) -> None:
+    """COPY a read file's rows into a raw table: file, row, the contract's columns, the extra cells
+    (JSON) and, for a workbook read from several sheets, each row's sheet and row on it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    by_sheet = bool(result.details.get("sheets"))
+    for source_row, values, extra in result.rows:
+        sheet, sheet_row = result.locate(source_row) if by_sheet else (None, None)
+        writer.writerow([file_id, source_row, *values, json.dumps(extra, ensure_ascii=False) if extra else None,
+                         sheet, sheet_row])  # fmt: skip
+    db.copy_rows(cur, table, ["file_id", "source_row", *columns, "extra", "source_sheet", "sheet_row"], buffer)
+
+
 def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
                 conn_id: str = db.WAREHOUSE_CONN_ID) -> IngestOutcome:  # fmt: skip
     """Register one landing-zone file and keep its rows. Idempotent by SHA-256, period and village folder.
@@ -189,19 +255,10 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
     (``status`` ``skipped``, recorded for the report), an unexpected error while reading is a
     rejection of this file (``file_gagal_diproses``), never the end of the run.
     """
-    path = landing / relative
-    limits = bounds.Limits.from_config()
-    try:
-        fd = files.open_under(landing, relative)
-    except files.NotARegularFile:
-        with db.transaction(conn_id) as cur:
-            record_skipped(cur, [(relative, "tautan" if os.path.islink(path) else "bukan_file_biasa")])
+    file = open_landing_file(relative, landing, conn_id)
+    if file is None:
         return IngestOutcome(relative, "skipped")
-    try:
-        stat = os.fstat(fd)
-        data, sha256, _ = files.read_fd(fd, limits.file_bytes)
-    finally:
-        os.close(fd)
+    path, stat, sha256 = file.path, file.stat, file.sha256
     with db.transaction(conn_id) as cur:
         cur.execute("SELECT kode_desa_plain, kode_desa FROM ref.desa")
         villages = dict(cur.fetchall())
@@ -219,7 +276,7 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
             _remember_path(cur, relative, stat, sha256, existing[0])
             return IngestOutcome(relative, "duplicate", file_id=existing[0])
 
-    result = rejection or _read(relative, path, data, stat.st_size, kode_desa, limits)
+    result = rejection or read_rows(file, kode_desa_folder=kode_desa.replace(".", "") if kode_desa else None)
     file_format = result.details.get("format") or Path(relative).suffix.lstrip(".").lower() or "unknown"
 
     with db.transaction(conn_id) as cur:
@@ -260,23 +317,6 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
     return outcome
 
 
-def _read(relative: str, path: Path, data: bytes | None, size: int, kode_desa: str | None,
-          limits: bounds.Limits) -> ReadResult:  # fmt: skip
-    """The file's rows or its rejection; an over-size file is not parsed, an unexpected error is a rejection."""
-    if data is None:
-        over = bounds.too_big(size, limits)
-        return ReadResult().reject(over.code, over.message)
-    try:
-        return read_submission(path, kode_desa_folder=kode_desa.replace(".", "") if kode_desa else None,
-                               data=data, limits=limits)  # fmt: skip
-    except Exception as error:  # noqa: BLE001 - one bad file must not end the run
-        # The type and the place only: an exception's message can quote a cell (personal data).
-        frames = traceback.extract_tb(error.__traceback__)
-        place = ", ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames[-3:])
-        log.error("%s: reading failed with %s (%s): registered as rejected", relative, type(error).__name__, place)
-        return ReadResult().reject("file_gagal_diproses", MSG_FAILED)
-
-
 def _remember_path(cur, relative: str, stat, sha256: str, file_id: int) -> None:
     cur.execute(
         """INSERT INTO raw.landing_path (path, size_bytes, modified_at, sha256, file_id)
@@ -288,15 +328,7 @@ def _remember_path(cur, relative: str, stat, sha256: str, file_id: int) -> None:
 
 
 def _copy_rows(cur, file_id: int, result: ReadResult) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    by_sheet = bool(result.details.get("sheets"))
-    for source_row, values, extra in result.rows:
-        sheet, sheet_row = result.locate(source_row) if by_sheet else (None, None)
-        writer.writerow([file_id, source_row, *values, json.dumps(extra, ensure_ascii=False) if extra else None,
-                         sheet, sheet_row])  # fmt: skip
-    db.copy_rows(cur, "raw.submission_row", ["file_id", "source_row", *COLUMNS, "extra", "source_sheet", "sheet_row"],
-                 buffer)  # fmt: skip
+    copy_rows(cur, "raw.submission_row", COLUMNS, file_id, result)
     if result.issues:
         buffer = io.StringIO()
         writer = csv.writer(buffer)

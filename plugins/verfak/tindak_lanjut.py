@@ -33,9 +33,9 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from verfak import bounds, config, db, files
+from verfak import config, db
 from verfak.files import private_files
-from verfak.intake import Contract, ReadResult, read_submission
+from verfak.intake import Contract, ReadResult
 from verfak.outcomes import RETURN_COLUMNS, RETURN_FOLDER, RETURN_LABELS, RETURN_REQUIRED, return_column
 from verfak.safe_text import neutralise, shorten
 
@@ -127,22 +127,13 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
     once and no further than the size limit (the SHA-256 and the parse use the same bytes), bounded
     by the same limits; a link is skipped and recorded, an unexpected error rejects the file only.
     """
-    from verfak.ingest import MSG_FAILED, record_skipped
+    from verfak.ingest import open_landing_file, read_rows
     from verfak.programs import load_programs
 
-    path = landing / relative
-    limits = bounds.Limits.from_config()
-    try:
-        fd = files.open_under(landing, relative)
-    except files.NotARegularFile:
-        with db.transaction(conn_id) as cur:
-            record_skipped(cur, [(relative, "tautan" if os.path.islink(path) else "bukan_file_biasa")])
+    file = open_landing_file(relative, landing, conn_id)
+    if file is None:
         return ReturnOutcome(relative, "skipped")
-    try:
-        stat = os.fstat(fd)
-        data, sha256, _ = files.read_fd(fd, limits.file_bytes)
-    finally:
-        os.close(fd)
+    path, stat, sha256 = file.path, file.stat, file.sha256
     program, period, folder, rejection = _locate(relative, set(load_programs()))
     with db.transaction(conn_id) as cur:
         cur.execute(
@@ -155,18 +146,7 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
             log.info("%s: same bytes as return file %s, already registered: skipped", relative, existing[0])
             _remember_path(cur, relative, stat, sha256, existing[0])
             return ReturnOutcome(relative, "duplicate", file_id=existing[0])
-    if rejection is not None:
-        result = rejection
-    elif data is None:
-        over = bounds.too_big(stat.st_size, limits)
-        result = ReadResult().reject(over.code, over.message)
-    else:
-        try:
-            result = read_submission(path, data=data, limits=limits, contract=RETURN_CONTRACT)
-        except Exception as error:  # noqa: BLE001 - one bad file must not end the run
-            # the type only: an exception's message can quote a cell (personal data)
-            log.error("%s: reading failed with %s: registered as rejected", relative, type(error).__name__)
-            result = ReadResult().reject("file_gagal_diproses", MSG_FAILED)
+    result = rejection or read_rows(file, contract=RETURN_CONTRACT)
     file_format = result.details.get("format") or path.suffix.lstrip(".").lower() or "unknown"
     with db.transaction(conn_id) as cur:
         cur.execute(
@@ -205,15 +185,9 @@ def _remember_path(cur, relative: str, stat, sha256: str, file_id: int) -> None:
 
 
 def _copy_rows(cur, file_id: int, result: ReadResult) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    by_sheet = bool(result.details.get("sheets"))
-    for source_row, values, extra in result.rows:
-        sheet, sheet_row = result.locate(source_row) if by_sheet else (None, None)
-        writer.writerow([file_id, source_row, *values, json.dumps(extra, ensure_ascii=False) if extra else None,
-                         sheet, sheet_row])  # fmt: skip
-    db.copy_rows(cur, "raw.return_row", ["file_id", "source_row", *RETURN_COLUMNS, "extra", "source_sheet",
-                                         "sheet_row"], buffer)  # fmt: skip
+    from verfak.ingest import copy_rows
+
+    copy_rows(cur, "raw.return_row", RETURN_COLUMNS, file_id, result)
     for issue in result.issues:
         cur.execute(
             """INSERT INTO quality.return_issue (file_id, source_row, stage, rule_id, severity, column_name,
