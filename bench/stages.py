@@ -58,6 +58,17 @@ def _taken() -> dict[str, float]:
     return taken
 
 
+def _map(function, items: list, workers: int, chunksize: int = 1) -> list:
+    """``function`` over ``items`` in a pool of ``workers`` processes (forked, as LocalExecutor runs
+    mapped task instances side by side), or in this process for one worker."""
+    import multiprocessing
+
+    if workers <= 1:
+        return [function(item) for item in items]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.map(function, items, chunksize=chunksize)
+
+
 def _mib(kib: int) -> float:
     return round(kib / 1024, 1)
 
@@ -73,8 +84,6 @@ def _ingest_one(relative: str) -> tuple[dict, dict]:
 
 
 def stage_ingest(workers: int) -> dict:
-    import multiprocessing
-
     from verfak import config, db, files, ingest
 
     _timed(files, "read_fd", "read once + sha256 (files.read_fd)")  # one read: hashed and parsed (issue #12)
@@ -85,11 +94,7 @@ def stage_ingest(workers: int) -> dict:
     start = time.perf_counter()
     files = ingest.discover(config.landing_dir())
     discovered = time.perf_counter()
-    if workers > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_ingest_one, files, chunksize=1)
-    else:
-        results = [_ingest_one(f) for f in files]
+    results = _map(_ingest_one, files, workers)
     mapped = time.perf_counter()
     changed = ingest.resolve_superseded()
     end = time.perf_counter()
@@ -271,8 +276,6 @@ def _publish_one(name: str) -> tuple[dict, dict]:
 
 
 def stage_publish(workers: int) -> dict:
-    import multiprocessing
-
     from verfak import db, exports, publish
     from verfak.programs import load_programs
 
@@ -291,11 +294,7 @@ def stage_publish(workers: int) -> dict:
         cur.execute("SELECT count(*) FROM core.verifikasi WHERE period = (SELECT max(period) FROM core.verifikasi)")
         rows_in = cur.fetchone()[0]
     names = sorted(load_programs())
-    if workers > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_publish_one, names, chunksize=1)
-    else:
-        results = [_publish_one(n) for n in names]
+    results = _map(_publish_one, names, workers)
     end = time.perf_counter()
     steps.update(_taken())
     worker_seconds: dict[str, float] = defaultdict(float)
@@ -501,7 +500,6 @@ def stage_floor(workers: int, csv_path: Path) -> dict:
     XLSX by the export's own writer). Only those steps are timed; reading back what the cycle
     produced, to have the same rows, is not."""
     import json as json_module
-    import multiprocessing
     import tempfile
 
     import psycopg2
@@ -515,11 +513,7 @@ def stage_floor(workers: int, csv_path: Path) -> dict:
     landing = config.landing_dir()
     files = sorted(str(p) for p in landing.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".xlsx"))
     start = time.perf_counter()
-    if workers > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            reads = pool.map(_read_fastest, files, chunksize=4)
-    else:
-        reads = [_read_fastest(f) for f in files]
+    reads = _map(_read_fastest, files, workers, chunksize=4)
     read_seconds = time.perf_counter() - start
     steps = {"read every file once (pyarrow CSV / calamine, pool)": read_seconds}
 

@@ -124,13 +124,14 @@ def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
     for relative, stat in entries:
         if relative.startswith(RETURN_FOLDER + "/"):
             continue  # the agencies' return files: verfak.tindak_lanjut
-        if (relative, stat.st_size, _mtime(stat.st_mtime).timestamp()) not in known:
+        if (relative, stat.st_size, file_time(stat.st_mtime).timestamp()) not in known:
             found.append(relative)
     log.info("landing zone %s: %d new or changed file(s), %d path(s) skipped", landing, len(found), len(skipped))
     return found
 
 
-def _mtime(seconds: float) -> dt.datetime:
+def file_time(seconds: float) -> dt.datetime:
+    """A file's modification time as stored in the warehouse (UTC)."""
     # microsecond precision, as PostgreSQL keeps it, so the comparison in discover() is exact
     return dt.datetime.fromtimestamp(round(seconds, 6), tz=dt.timezone.utc)
 
@@ -194,7 +195,7 @@ class LandingFile:
 
     @property
     def modified_at(self) -> dt.datetime:
-        return _mtime(self.stat.st_mtime)
+        return file_time(self.stat.st_mtime)
 
 
 def open_landing_file(relative: str, landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> LandingFile | None:
@@ -290,7 +291,7 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
                RETURNING file_id""",
             (
                 sha256, relative, path.name, period, kode_desa, folder, file_format, stat.st_size,
-                _mtime(stat.st_mtime), "accepted" if result.accepted else "rejected", result.reject_code,
+                file_time(stat.st_mtime), "accepted" if result.accepted else "rejected", result.reject_code,
                 result.reject_message, json.dumps(result.details), result.rows_read,
                 result.rows_read - result.rows_rejected, result.rows_rejected, dag_run_id,
             ),
@@ -323,7 +324,7 @@ def _remember_path(cur, relative: str, stat, sha256: str, file_id: int) -> None:
            VALUES (%s, %s, %s, %s, %s)
            ON CONFLICT (path) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, modified_at = EXCLUDED.modified_at,
                sha256 = EXCLUDED.sha256, file_id = EXCLUDED.file_id""",
-        (relative, stat.st_size, _mtime(stat.st_mtime), sha256, file_id),
+        (relative, stat.st_size, file_time(stat.st_mtime), sha256, file_id),
     )
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from verfak import config, db
 from verfak.files import private_files
+from verfak.ingest import file_time
 from verfak.intake import Contract, ReadResult
 from verfak.outcomes import RETURN_COLUMNS, RETURN_FOLDER, RETURN_LABELS, RETURN_REQUIRED, return_column
 from verfak.safe_text import neutralise, shorten
@@ -68,10 +69,6 @@ class ReturnOutcome:
         return asdict(self)
 
 
-def _mtime(seconds: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(round(seconds, 6), tz=dt.timezone.utc)
-
-
 def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
     """Return files under ``<landing>/tindak_lanjut/`` that are new or changed (by path, size, time).
 
@@ -90,7 +87,7 @@ def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
         known = {(p, s, m.timestamp()) for p, s, m in cur.fetchall()}
         record_skipped(cur, [(prefix + relative, reason) for relative, reason in skipped])
     found = [prefix + relative for relative, stat in entries
-             if (prefix + relative, stat.st_size, _mtime(stat.st_mtime).timestamp()) not in known]  # fmt: skip
+             if (prefix + relative, stat.st_size, file_time(stat.st_mtime).timestamp()) not in known]  # fmt: skip
     log.info("return files under %s: %d new or changed, %d path(s) skipped", root, len(found), len(skipped))
     return found
 
@@ -155,7 +152,7 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
                    rows_passed, rows_rejected, dag_run_id)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                ON CONFLICT (sha256, period, folder_program) DO NOTHING RETURNING file_id""",
-            (sha256, relative, path.name, program, folder, period, file_format, stat.st_size, _mtime(stat.st_mtime),
+            (sha256, relative, path.name, program, folder, period, file_format, stat.st_size, file_time(stat.st_mtime),
              "accepted" if result.accepted else "rejected", result.reject_code, result.reject_message,
              json.dumps(result.details), result.rows_read, result.rows_passed, result.rows_rejected, dag_run_id),
         )  # fmt: skip
@@ -180,7 +177,7 @@ def _remember_path(cur, relative: str, stat, sha256: str, file_id: int) -> None:
         """INSERT INTO raw.return_path (path, size_bytes, modified_at, sha256, file_id) VALUES (%s, %s, %s, %s, %s)
            ON CONFLICT (path) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, modified_at = EXCLUDED.modified_at,
                sha256 = EXCLUDED.sha256, file_id = EXCLUDED.file_id, seen_at = now()""",
-        (relative, stat.st_size, _mtime(stat.st_mtime), sha256, file_id),
+        (relative, stat.st_size, file_time(stat.st_mtime), sha256, file_id),
     )
 
 
