@@ -110,11 +110,18 @@ def stage_ingest(workers: int) -> dict:
     return {
         "seconds": end - start,
         "rows": totals["rows_read"],
-        "steps": {"discover": discovered - start, "ingest_file (mapped, wall)": mapped - discovered,
-                  "resolve_superseded": end - mapped},  # fmt: skip
+        "steps": {
+            "discover": discovered - start,
+            "ingest_file (mapped, wall)": mapped - discovered,
+            "resolve_superseded": end - mapped,
+        },
         "worker_seconds": {k: round(v, 3) for k, v in sorted(worker_seconds.items())},
         "workers": workers,
-        "result": {**totals, "superseded_changed": changed, "slowest_file_seconds": round(max(per_file, default=0), 3)},
+        "result": {
+            **totals,
+            "superseded_changed": changed,
+            "slowest_file_seconds": round(max(per_file, default=0), 3),
+        },
     }
 
 
@@ -198,13 +205,20 @@ def _resubmission(cur, landing: Path, changed_rows: int) -> dict:
     mtime = source.stat().st_mtime + 3600
     os.utime(target, (mtime, mtime))
     # rows of the old file that were in core among those changed: the new facts to expect
-    cur.execute("SELECT count(*) FROM core.verifikasi WHERE file_id = %s AND source_row = ANY(%s)",
-                (file_id, [i + 2 for i in changed]))  # fmt: skip
+    cur.execute(
+        "SELECT count(*) FROM core.verifikasi WHERE file_id = %s AND source_row = ANY(%s)",
+        (file_id, [i + 2 for i in changed]),
+    )
     expected = cur.fetchone()[0]
     cur.execute("SELECT count(*) FROM core.verifikasi")
-    return {"kode_desa": kode_desa, "rows": len(records), "rows_changed": len(changed),
-            "relative": target.relative_to(landing).as_posix(), "expected_changed_in_core": expected,
-            "core_rows_before": cur.fetchone()[0]}  # fmt: skip
+    return {
+        "kode_desa": kode_desa,
+        "rows": len(records),
+        "rows_changed": len(changed),
+        "relative": target.relative_to(landing).as_posix(),
+        "expected_changed_in_core": expected,
+        "core_rows_before": cur.fetchone()[0],
+    }
 
 
 def stage_resubmit(workers: int, changed_rows: int = 50) -> dict:
@@ -233,9 +247,13 @@ def stage_resubmit(workers: int, changed_rows: int = 50) -> dict:
     import great_expectations  # noqa: F401  (the validate task imports it: counted)
 
     imported = time.perf_counter()
-    outcomes = [load.validate_and_load_period(p, dag_run_id="bench").as_dict() for p in load.pending_periods()]
+    outcomes = [
+        load.validate_and_load_period(p, dag_run_id="bench").as_dict() for p in load.pending_periods()
+    ]
     end = time.perf_counter()
-    feedback = config.export_dir() / "feedback" / scenario["relative"].split("/")[0] / f"{scenario['kode_desa']}.csv"
+    feedback = (
+        config.export_dir() / "feedback" / scenario["relative"].split("/")[0] / f"{scenario['kode_desa']}.csv"
+    )
     with db.transaction() as cur:
         cur.execute("SELECT count(*) FROM core.verifikasi")
         core_rows = cur.fetchone()[0]
@@ -245,8 +263,11 @@ def stage_resubmit(workers: int, changed_rows: int = 50) -> dict:
             (scenario["relative"], "%" + RESUBMIT_MARK),
         )
         changed_in_core = cur.fetchone()[0]
-    steps = {"ingest (ingest_file + finish)": ingested - start, "import great_expectations": imported - ingested,
-             **_taken()}  # fmt: skip
+    steps = {
+        "ingest (ingest_file + finish)": ingested - start,
+        "import great_expectations": imported - ingested,
+        **_taken(),
+    }
     return {
         "seconds": end - start,
         "rows": scenario["rows"],
@@ -291,7 +312,9 @@ def stage_publish(workers: int) -> dict:
     refreshed = time.perf_counter()
     steps = _taken()  # before the pool forks: its processes inherit TIMINGS
     with db.transaction() as cur:
-        cur.execute("SELECT count(*) FROM core.verifikasi WHERE period = (SELECT max(period) FROM core.verifikasi)")
+        cur.execute(
+            "SELECT count(*) FROM core.verifikasi WHERE period = (SELECT max(period) FROM core.verifikasi)"
+        )
         rows_in = cur.fetchone()[0]
     names = sorted(load_programs())
     results = _map(_publish_one, names, workers)
@@ -307,8 +330,10 @@ def stage_publish(workers: int) -> dict:
         "steps": {**steps, "publish_program (mapped, wall)": end - refreshed},
         "worker_seconds": {k: round(v, 3) for k, v in sorted(worker_seconds.items())},
         "workers": workers,
-        "result": {"programs": {r["program"]: r.get("rows") for r, _ in results},
-                   "rows_exported": sum(r.get("rows") or 0 for r, _ in results)},  # fmt: skip
+        "result": {
+            "programs": {r["program"]: r.get("rows") for r, _ in results},
+            "rows_exported": sum(r.get("rows") or 0 for r, _ in results),
+        },
     }
 
 
@@ -336,7 +361,9 @@ def stage_baseline(workers: int, csv_path: Path, repeats: int) -> dict:
             conn.commit()
             start = time.perf_counter()
             with conn.cursor() as cur, open(csv_path, "rb") as fh:
-                cur.copy_expert(f"COPY {BASELINE_TABLE} FROM STDIN WITH (FORMAT csv, HEADER true)", fh, size=1 << 20)
+                cur.copy_expert(
+                    f"COPY {BASELINE_TABLE} FROM STDIN WITH (FORMAT csv, HEADER true)", fh, size=1 << 20
+                )
                 rows = cur.rowcount
             conn.commit()
             runs.append(time.perf_counter() - start)
@@ -371,13 +398,19 @@ def stage_baseline(workers: int, csv_path: Path, repeats: int) -> dict:
 # ------------------------------------------------------------------------------------- generate
 
 
-def stage_generate(workers: int, rows: int, periods: int, bad_share: float, seed: int, csv_path: Path) -> dict:
+def stage_generate(
+    workers: int, rows: int, periods: int, bad_share: float, seed: int, csv_path: Path
+) -> dict:
     from verfak import config
     from verfak.bench_data import BenchPlan, generate_bench_landing
 
     start = time.perf_counter()
-    summary = generate_bench_landing(config.landing_dir(), BenchPlan(rows, periods, bad_share=bad_share, seed=seed),
-                                     baseline_csv=csv_path, workers=workers)  # fmt: skip
+    summary = generate_bench_landing(
+        config.landing_dir(),
+        BenchPlan(rows, periods, bad_share=bad_share, seed=seed),
+        baseline_csv=csv_path,
+        workers=workers,
+    )
     return {"seconds": time.perf_counter() - start, "rows": summary.rows, "result": summary.as_dict()}
 
 
@@ -425,8 +458,13 @@ def stage_dag_parse(workers: int, dag_folder: Path, repeats: int = 3) -> dict:
     import subprocess
 
     def probe(path: Path, preload: bool) -> dict:
-        out = subprocess.run([sys.executable, "-c", _PARSE_PROBE, str(path), "1" if preload else "0"],
-                             capture_output=True, text=True, check=True, env=os.environ)  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, "-c", _PARSE_PROBE, str(path), "1" if preload else "0"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=os.environ,
+        )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     files = {}
@@ -477,9 +515,10 @@ def _read_fastest(path_text: str) -> tuple[int, float]:
         delimiter = ";" if header.count(";") > header.count(",") else ","
         names = [n.strip() for n in header.rstrip("\r\n").split(delimiter)]
         table = pa_csv.read_csv(
-            path, parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            path,
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
-        )  # fmt: skip
+        )
         rows = table.num_rows
     return rows, time.perf_counter() - start
 
@@ -487,7 +526,9 @@ def _read_fastest(path_text: str) -> tuple[int, float]:
 def _copy_in(conn, table: str, path: Path, header: bool) -> float:
     start = time.perf_counter()
     with conn.cursor() as cur, open(path, "rb") as fh:
-        cur.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER {str(header).lower()})", fh, size=1 << 20)
+        cur.copy_expert(
+            f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER {str(header).lower()})", fh, size=1 << 20
+        )
     conn.commit()
     return time.perf_counter() - start
 
@@ -511,7 +552,9 @@ def stage_floor(workers: int, csv_path: Path) -> dict:
     from verfak.columns import COLUMNS
 
     landing = config.landing_dir()
-    files = sorted(str(p) for p in landing.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".xlsx"))
+    files = sorted(
+        str(p) for p in landing.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".xlsx")
+    )
     start = time.perf_counter()
     reads = _map(_read_fastest, files, workers, chunksize=4)
     read_seconds = time.perf_counter() - start
@@ -537,7 +580,9 @@ def stage_floor(workers: int, csv_path: Path) -> dict:
                 cur.copy_expert("COPY core.verifikasi TO STDOUT WITH (FORMAT csv)", fh)
         conn.commit()
         steps["COPY the raw rows"] = _copy_in(conn, FLOOR_RAW_TABLE, csv_path, header=True)
-        steps["COPY the loaded rows (core's primary key)"] = _copy_in(conn, FLOOR_CORE_TABLE, core_csv, header=False)
+        steps["COPY the loaded rows (core's primary key)"] = _copy_in(
+            conn, FLOOR_CORE_TABLE, core_csv, header=False
+        )
         with conn.cursor() as cur:
             cur.execute("SELECT count(*) FROM " + FLOOR_CORE_TABLE)
             (core_rows,) = cur.fetchone()
@@ -553,9 +598,12 @@ def stage_floor(workers: int, csv_path: Path) -> dict:
             table = pa_csv.read_csv(
                 folder / "referrals.csv",
                 convert_options=pa_csv.ConvertOptions(
-                    column_types={c: arrow_types[t] for c, t in types.items()}, null_values=[""],
-                    strings_can_be_null=True, quoted_strings_can_be_null=False),
-            )  # fmt: skip
+                    column_types={c: arrow_types[t] for c, t in types.items()},
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
             out = scratch / manifest["program"]
             out.mkdir()
             t0 = time.perf_counter()
@@ -565,8 +613,12 @@ def stage_floor(workers: int, csv_path: Path) -> dict:
             t2 = time.perf_counter()
             exports._write_xlsx(table, types, out / "referrals.xlsx", manifest["program"])
             t3 = time.perf_counter()
-            programs[manifest["program"]] = {"rows": table.num_rows, "csv": round(t1 - t0, 4),
-                                             "parquet": round(t2 - t1, 4), "xlsx": round(t3 - t2, 4)}  # fmt: skip
+            programs[manifest["program"]] = {
+                "rows": table.num_rows,
+                "csv": round(t1 - t0, 4),
+                "parquet": round(t2 - t1, 4),
+                "xlsx": round(t3 - t2, 4),
+            }
     finally:
         conn.close()
         import shutil
@@ -580,8 +632,11 @@ def stage_floor(workers: int, csv_path: Path) -> dict:
         "files": len(files),
         "steps": steps,
         "workers": workers,
-        "result": {"core_rows": core_rows, "programs": programs,
-                   "read_worker_seconds": round(sum(s for _, s in reads), 3)},  # fmt: skip
+        "result": {
+            "core_rows": core_rows,
+            "programs": programs,
+            "read_worker_seconds": round(sum(s for _, s in reads), 3),
+        },
     }
 
 
@@ -615,7 +670,9 @@ def main(argv: list[str] | None = None) -> None:
 
     kwargs = {"workers": args.workers}
     if args.stage == "generate":
-        kwargs.update(rows=args.rows, periods=args.periods, bad_share=args.bad_share, seed=args.seed, csv_path=args.csv)
+        kwargs.update(
+            rows=args.rows, periods=args.periods, bad_share=args.bad_share, seed=args.seed, csv_path=args.csv
+        )
     elif args.stage == "floor":
         kwargs.update(csv_path=args.csv)
     elif args.stage == "baseline":

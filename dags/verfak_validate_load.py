@@ -61,7 +61,8 @@ def verfak_validate_load():
             logging.getLogger("verfak.load").info(
                 "period %(period)s: batch of %(villages_touched)d village(s) (%(villages_changed)d with a new file), "
                 "%(rows_validated)d row(s) checked, %(rows_quarantined)d quarantined; the period has %(rows_loaded)d "
-                "in core (%(layak)d layak)", o
+                "in core (%(layak)d layak)",
+                o,
             )
         return outcomes
 

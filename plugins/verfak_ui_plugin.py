@@ -21,6 +21,8 @@ imports (the warehouse queries, Jinja, Airflow's security and ORM) happen inside
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -51,7 +53,7 @@ def operations_view(period: str | None = None) -> dict:
 
     from verfak import report
 
-    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=ALERT_DAYS)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=ALERT_DAYS)
     info = report.collect(period=period, alerts_since=since)
     info["dag_runs"] = recent_dag_runs()
     return info
@@ -68,10 +70,18 @@ def recent_dag_runs(per_dag: int = 5) -> list[dict] | None:
         with create_session() as session:
             for dag_id in VERFAK_DAGS:
                 result = session.execute(
-                    select(DagRun.dag_id, DagRun.run_id, DagRun.run_type, DagRun.state, DagRun.start_date,
-                           DagRun.end_date)
-                    .where(DagRun.dag_id == dag_id).order_by(DagRun.id.desc()).limit(per_dag)
-                )  # fmt: skip
+                    select(
+                        DagRun.dag_id,
+                        DagRun.run_id,
+                        DagRun.run_type,
+                        DagRun.state,
+                        DagRun.start_date,
+                        DagRun.end_date,
+                    )
+                    .where(DagRun.dag_id == dag_id)
+                    .order_by(DagRun.id.desc())
+                    .limit(per_dag)
+                )
                 runs.extend(dict(row._mapping) for row in result)
         for run in runs:
             run["state"], run["run_type"] = str(run["state"] or ""), str(run["run_type"] or "")
@@ -85,7 +95,11 @@ def page(request: Request, period: str | None = None) -> HTMLResponse:
     from verfak import report
 
     info = operations_view(_checked_period(period))
-    html = report.environment().get_template("airflow_page.html.j2").render(info=info, prefix=_mount_path(request))
+    html = (
+        report.environment()
+        .get_template("airflow_page.html.j2")
+        .render(info=info, prefix=_mount_path(request))
+    )
     return HTMLResponse(html)
 
 
@@ -94,8 +108,20 @@ def completeness_json(period: str | None = None) -> JSONResponse:
     from fastapi.encoders import jsonable_encoder
 
     info = operations_view(_checked_period(period))
-    keys = ("period", "cutoff_day", "regency", "kecamatan", "villages", "by_period", "numbers", "verified",
-            "exports", "alerts", "last_report", "dag_runs")  # fmt: skip
+    keys = (
+        "period",
+        "cutoff_day",
+        "regency",
+        "kecamatan",
+        "villages",
+        "by_period",
+        "numbers",
+        "verified",
+        "exports",
+        "alerts",
+        "last_report",
+        "dag_runs",
+    )
     return JSONResponse(jsonable_encoder({k: info[k] for k in keys}))
 
 
@@ -152,8 +178,8 @@ def _mount_path(request: Request) -> str:
 
 class VerfakOperationsPlugin(AirflowPlugin):
     name = "verfak_operations"
-    fastapi_apps = [{"app": app, "url_prefix": URL_PREFIX, "name": "Verfak operations"}]
-    external_views = [
+    fastapi_apps: ClassVar[list[dict]] = [{"app": app, "url_prefix": URL_PREFIX, "name": "Verfak operations"}]
+    external_views: ClassVar[list[dict]] = [
         {
             "name": "Verfak operations",
             "href": f"{URL_PREFIX}/",

@@ -62,15 +62,38 @@ def warehouse_uri() -> str:
 
 
 DATA_TABLES = (
-    "publish.referral_outcome", "quality.return_issue", "raw.return_path", "raw.return_row", "raw.return_file",
-    "publish.export_run", "publish.referral", "publish.program_period", "core.verifikasi", "core.person_version",
-    "core.household", "staging.verifikasi", "quality.village_flag", "quality.rule_count_desa",
-    "quality.row_issue", "quality.rule_result", "quality.validation_run", "quality.rule",
-    "raw.landing_path", "raw.skipped_path", "raw.submission_row", "raw.submission_file", "ops.alert", "ops.report_run",
-)  # fmt: skip
+    "publish.referral_outcome",
+    "quality.return_issue",
+    "raw.return_path",
+    "raw.return_row",
+    "raw.return_file",
+    "publish.export_run",
+    "publish.referral",
+    "publish.program_period",
+    "core.verifikasi",
+    "core.person_version",
+    "core.household",
+    "staging.verifikasi",
+    "quality.village_flag",
+    "quality.rule_count_desa",
+    "quality.row_issue",
+    "quality.rule_result",
+    "quality.validation_run",
+    "quality.rule",
+    "raw.landing_path",
+    "raw.skipped_path",
+    "raw.submission_row",
+    "raw.submission_file",
+    "ops.alert",
+    "ops.report_run",
+)
 
 
-FOLDERS = (("VERFAK_LANDING_DIR", "landing"), ("VERFAK_EXPORT_DIR", "exports"), ("VERFAK_REPORT_DIR", "reports"))
+FOLDERS = (
+    ("VERFAK_LANDING_DIR", "landing"),
+    ("VERFAK_EXPORT_DIR", "exports"),
+    ("VERFAK_REPORT_DIR", "reports"),
+)
 
 
 def truncate(uri: str, tables=DATA_TABLES) -> None:
@@ -135,5 +158,3 @@ def sample_landing(tmp_path_factory) -> tuple[Path, object]:
     folder = tmp_path_factory.mktemp("sample") / "landing"
     summary = generate_sample_landing(folder)
     return folder, summary
-
-

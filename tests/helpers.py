@@ -64,19 +64,36 @@ def village_row(period: str, kode_desa: str, serial: int, birth: dt.date, sex: s
     """A valid submission row (contract columns as text); keyword arguments override columns."""
     kecamatan = kode_desa.split(".")[2]
     row = {
-        "nik": make_nik(kecamatan, birth, sex, serial), "no_kk": f"3216{kecamatan}0101{serial:06d}",
-        "nama": f"Warga {serial}", "jenis_kelamin": sex, "tanggal_lahir": birth.isoformat(),
-        "hubungan_keluarga": "Kepala Keluarga", "alamat": "Kp. Sukamaju", "rt": "001", "rw": "002",
-        "kode_desa": kode_desa, "status_verifikasi": "layak", "alasan": "", "desil": "1",
-        "pekerjaan": "Buruh Harian Lepas", "pendidikan": "SD", "pendapatan_bulanan": "500000",
-        "minat_pelatihan": "", "memiliki_usaha": "tidak", "minat_usaha": "", "no_hp": "081234567890",
-        "tanggal_verifikasi": f"{period}-05", "petugas": "Petugas Desa",
-    }  # fmt: skip
+        "nik": make_nik(kecamatan, birth, sex, serial),
+        "no_kk": f"3216{kecamatan}0101{serial:06d}",
+        "nama": f"Warga {serial}",
+        "jenis_kelamin": sex,
+        "tanggal_lahir": birth.isoformat(),
+        "hubungan_keluarga": "Kepala Keluarga",
+        "alamat": "Kp. Sukamaju",
+        "rt": "001",
+        "rw": "002",
+        "kode_desa": kode_desa,
+        "status_verifikasi": "layak",
+        "alasan": "",
+        "desil": "1",
+        "pekerjaan": "Buruh Harian Lepas",
+        "pendidikan": "SD",
+        "pendapatan_bulanan": "500000",
+        "minat_pelatihan": "",
+        "memiliki_usaha": "tidak",
+        "minat_usaha": "",
+        "no_hp": "081234567890",
+        "tanggal_verifikasi": f"{period}-05",
+        "petugas": "Petugas Desa",
+    }
     row.update({k: str(v) for k, v in values.items()})
     return row
 
 
-def write_submission_csv(landing: Path, period: str, kode_desa: str, rows: list[dict], name: str = "verfak.csv") -> Path:
+def write_submission_csv(
+    landing: Path, period: str, kode_desa: str, rows: list[dict], name: str = "verfak.csv"
+) -> Path:
     """Write rows as a village's CSV submission for a period (canonical headers, UTF-8)."""
     import csv
 
@@ -114,16 +131,20 @@ def airflow_metadata_env(warehouse_uri: str, name: str, home: Path, dags_folder:
         cur.execute(f"DROP DATABASE IF EXISTS {name}")
         cur.execute(f"CREATE DATABASE {name}")
     env = dict(os.environ)
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": urlunsplit(base._replace(scheme="postgresql+psycopg2", path=f"/{name}")),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW_CONN_VERFAK_WAREHOUSE": warehouse_uri,
-        "PYTHONPATH": str(ROOT / "plugins"),
-        **extra,
-    })  # fmt: skip
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": urlunsplit(
+                base._replace(scheme="postgresql+psycopg2", path=f"/{name}")
+            ),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW_CONN_VERFAK_WAREHOUSE": warehouse_uri,
+            "PYTHONPATH": str(ROOT / "plugins"),
+            **extra,
+        }
+    )
     try:
         subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
         yield env

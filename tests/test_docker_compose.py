@@ -9,6 +9,7 @@ skipped when the plugin is missing.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -94,7 +95,9 @@ def strip_modifiers(text: str) -> str:
 def script_of(service: dict) -> str:
     """The shell script of a `command: [bash, -c, script]` service."""
     command = service.get("command")
-    assert isinstance(command, list) and command[:2] == ["bash", "-c"] and len(command) == 3, command
+    assert isinstance(command, list), command
+    assert command[:2] == ["bash", "-c"], command
+    assert len(command) == 3, command
     return command[2]
 
 
@@ -136,7 +139,7 @@ def inline_secret_findings(doc: dict, raw_text: str) -> list[str]:
                 findings.append(f"{name}: {key}={value!r}")
         command = service.get("command")
         if isinstance(command, list):
-            for flag, value in zip(command, command[1:]):
+            for flag, value in itertools.pairwise(command):
                 if flag in ("--requirepass", "--password") and not BARE_INTERPOLATION.fullmatch(str(value)):
                     findings.append(f"{name}: {flag} {value!r}")
     for text in walk_strings(doc):
@@ -199,7 +202,8 @@ def resolve_defaults(text: str) -> str:
 
 def test_apiserver_publishes_8080_on_loopback_by_default():
     ports = [str(p) for p in SERVICES["airflow-apiserver"]["ports"]]
-    assert len(ports) == 1 and ports[0].endswith(":8080"), ports
+    assert len(ports) == 1, ports
+    assert ports[0].endswith(":8080"), ports
     # Issue #12, item 15: the UI is not on every interface unless the operator says so; a reverse
     # proxy with TLS goes in front (docs/deployment.md).
     assert resolve_defaults(ports[0]) == "127.0.0.1:8080:8080", ports
@@ -220,17 +224,21 @@ def test_warehouse_is_postgres_15_created_with_the_connection_credentials():
     assert env["POSTGRES_USER"] == "${WAREHOUSE_ADMIN_USER}"
     assert env["POSTGRES_PASSWORD"] == "${WAREHOUSE_ADMIN_PASSWORD}"
     assert env["POSTGRES_DB"] == "${WAREHOUSE_DB}"
-    assert env["WAREHOUSE_USER"] == "${WAREHOUSE_USER}" and env["WAREHOUSE_PASSWORD"] == "${WAREHOUSE_PASSWORD}"
+    assert env["WAREHOUSE_USER"] == "${WAREHOUSE_USER}"
+    assert env["WAREHOUSE_PASSWORD"] == "${WAREHOUSE_PASSWORD}"
     mounts = mounts_of(warehouse)
     assert mounts["/docker-entrypoint-initdb.d/10-verfak-owner.sh"] == "./include/deploy/warehouse-init.sh"
     assert mounts["/verfak-deploy"] == "./include/deploy"
-    assert any(str(v).endswith(":ro") and "docker-entrypoint-initdb.d" in str(v) for v in warehouse["volumes"])
+    assert any(
+        str(v).endswith(":ro") and "docker-entrypoint-initdb.d" in str(v) for v in warehouse["volumes"]
+    )
     values = env_example_values()
     assert values["WAREHOUSE_ADMIN_USER"] != values["WAREHOUSE_USER"]
     # Its data must survive `docker compose down`; separate from Airflow's metadata DB.
     warehouse_volumes = [str(v).split(":")[0] for v in warehouse["volumes"] if not str(v).startswith("./")]
     postgres_volumes = [str(v).split(":")[0] for v in SERVICES["postgres"]["volumes"]]
-    assert warehouse_volumes and set(warehouse_volumes).isdisjoint(postgres_volumes)
+    assert warehouse_volumes
+    assert set(warehouse_volumes).isdisjoint(postgres_volumes)
     assert set(warehouse_volumes) <= set(COMPOSE["volumes"])
 
 
@@ -243,7 +251,10 @@ def test_executor_is_celery(name):
     assert env.get("AIRFLOW__CORE__EXECUTOR") == "CeleryExecutor"
     assert strip_modifiers(env["AIRFLOW__CELERY__BROKER_URL"]) == "redis://:${REDIS_PASSWORD}@redis:6379/0"
     backend = strip_modifiers(env["AIRFLOW__CELERY__RESULT_BACKEND"])
-    assert backend == "db+postgresql://${AIRFLOW_DB_USER}:${AIRFLOW_DB_PASSWORD}@postgres:5432/${AIRFLOW_DB_NAME}"
+    assert (
+        backend
+        == "db+postgresql://${AIRFLOW_DB_USER}:${AIRFLOW_DB_PASSWORD}@postgres:5432/${AIRFLOW_DB_NAME}"
+    )
     metadata = strip_modifiers(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     assert metadata == (
         "postgresql+psycopg2://${AIRFLOW_DB_USER}:${AIRFLOW_DB_PASSWORD}@postgres:5432/${AIRFLOW_DB_NAME}"
@@ -362,19 +373,35 @@ def test_init_refuses_the_env_example_placeholders_and_empty_secrets():
     names = checked_by_init()
     placeholders = {name: env_example_values()[name] for name in names}
     assert set(placeholders.values()) == {"change-me"}
-    result = subprocess.run(["bash", str(CHECK_SECRETS), *names], env={"PATH": os.environ["PATH"], **placeholders},
-                            capture_output=True, text=True, timeout=30)  # fmt: skip
+    result = subprocess.run(
+        ["bash", str(CHECK_SECRETS), *names],
+        env={"PATH": os.environ["PATH"], **placeholders},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode != 0
     for name in names:
         assert f"refusing to start: {name} is still the .env.example placeholder" in result.stderr
     # One secret empty, the others real: refused, naming that one, never printing a value.
     real = {name: f"s3cret-{i:02d}-0123456789abcdef" for i, name in enumerate(names)}
-    result = subprocess.run(["bash", str(CHECK_SECRETS), *names], env={"PATH": os.environ["PATH"], **real,
-                            "REDIS_PASSWORD": ""}, capture_output=True, text=True, timeout=30)  # fmt: skip
-    assert result.returncode != 0 and "REDIS_PASSWORD is empty" in result.stderr
+    result = subprocess.run(
+        ["bash", str(CHECK_SECRETS), *names],
+        env={"PATH": os.environ["PATH"], **real, "REDIS_PASSWORD": ""},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert "REDIS_PASSWORD is empty" in result.stderr
     assert not any(value in result.stdout + result.stderr for value in real.values())
-    result = subprocess.run(["bash", str(CHECK_SECRETS), *names], env={"PATH": os.environ["PATH"], **real},
-                            capture_output=True, text=True, timeout=30)  # fmt: skip
+    result = subprocess.run(
+        ["bash", str(CHECK_SECRETS), *names],
+        env={"PATH": os.environ["PATH"], **real},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
     assert not any(value in result.stdout + result.stderr for value in real.values())
 
@@ -388,18 +415,33 @@ def test_warehouse_init_refuses_placeholders_before_touching_the_database(tmp_pa
     stub.write_text(f"#!/usr/bin/env bash\ncat > /dev/null; echo called >> {calls}\n")
     stub.chmod(0o755)
     script = tmp_path / "warehouse-init.sh"
-    script.write_text(WAREHOUSE_INIT.read_text().replace("/verfak-deploy/check-secrets.sh", str(CHECK_SECRETS)))
+    script.write_text(
+        WAREHOUSE_INIT.read_text().replace("/verfak-deploy/check-secrets.sh", str(CHECK_SECRETS))
+    )
     (tmp_path / "pgdata").mkdir()
     (tmp_path / "pgdata" / "pg_hba.conf").write_text("host all all all scram-sha-256\n")
-    base = {"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}", "POSTGRES_USER": "postgres", "POSTGRES_DB": "verfak",
-            "PGDATA": str(tmp_path / "pgdata"), "WAREHOUSE_USER": "verfak"}  # fmt: skip
+    base = {
+        "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+        "POSTGRES_USER": "postgres",
+        "POSTGRES_DB": "verfak",
+        "PGDATA": str(tmp_path / "pgdata"),
+        "WAREHOUSE_USER": "verfak",
+    }
     good = {"POSTGRES_PASSWORD": "admin-0123456789abcdef", "WAREHOUSE_PASSWORD": "owner-0123456789abcdef"}
-    for bad in ({"POSTGRES_PASSWORD": "change-me"}, {"WAREHOUSE_PASSWORD": ""}, {"WAREHOUSE_USER": "postgres"}):
-        result = subprocess.run(["bash", str(script)], env={**base, **good, **bad}, capture_output=True, text=True,
-                                timeout=30)  # fmt: skip
-        assert result.returncode != 0 and "refusing to start" in result.stderr, (bad, result.stderr)
+    for bad in (
+        {"POSTGRES_PASSWORD": "change-me"},
+        {"WAREHOUSE_PASSWORD": ""},
+        {"WAREHOUSE_USER": "postgres"},
+    ):
+        result = subprocess.run(
+            ["bash", str(script)], env={**base, **good, **bad}, capture_output=True, text=True, timeout=30
+        )
+        assert result.returncode != 0, (bad, result.stderr)
+        assert "refusing to start" in result.stderr, (bad, result.stderr)
         assert not calls.exists(), bad
-    result = subprocess.run(["bash", str(script)], env={**base, **good}, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        ["bash", str(script)], env={**base, **good}, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0, result.stderr
     assert calls.read_text() == "called\n"
     assert (tmp_path / "pgdata" / "pg_hba.conf").read_text().splitlines()[0] == "host all postgres all reject"
@@ -413,14 +455,15 @@ def test_warehouse_owner_role_is_not_a_superuser():
         assert f" {attribute} " in f" {create} ", attribute
     assert "ALTER DATABASE %I OWNER TO %I" in text
     # The password comes from the environment inside psql, not on its command line.
-    assert "\\getenv owner_password WAREHOUSE_PASSWORD" in text and "-v owner_password" not in text
+    assert "\\getenv owner_password WAREHOUSE_PASSWORD" in text
+    assert "-v owner_password" not in text
 
 
 # --------------------------------------------------------------------------- healthchecks
 
 
 @pytest.mark.parametrize(
-    "name, probe",
+    ("name", "probe"),
     [("postgres", "pg_isready"), ("redis", "redis-cli ping"), ("warehouse", "pg_isready")],
 )
 def test_backing_service_healthchecks(name, probe):
@@ -521,9 +564,9 @@ def test_dockerfile_installs_requirements_on_matching_airflow_image():
     copies = [line.split()[1:] for line in lines if line.upper().startswith(("COPY ", "ADD "))]
     assert ["requirements.txt", "/requirements.txt"] in copies
     runs = [line for line in lines if line.upper().startswith("RUN ")]
-    assert any(
-        re.search(r"\bpip install\b.*--no-cache-dir.*-r /requirements\.txt", run) for run in runs
-    ), runs
+    assert any(re.search(r"\bpip install\b.*--no-cache-dir.*-r /requirements\.txt", run) for run in runs), (
+        runs
+    )
     # The image's Airflow and the pinned one must agree, or pip would replace Airflow.
     pins = REQUIREMENTS.read_text(encoding="utf-8")
     assert re.search(r"^apache-airflow==3\.3\.2\b", pins, re.MULTILINE)
@@ -531,7 +574,8 @@ def test_dockerfile_installs_requirements_on_matching_airflow_image():
 
 def test_dockerignore_keeps_secrets_out_of_build_context():
     ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()]
-    assert ".env" in ignored and ".venv" in ignored
+    assert ".env" in ignored
+    assert ".venv" in ignored
 
 
 # --------------------------------------------------------------------------- docker compose config
@@ -551,7 +595,17 @@ def run_compose_config(env_file: Path) -> subprocess.CompletedProcess:
     # A shell variable overrides --env-file in compose, so hand it a clean environment.
     env = {k: os.environ[k] for k in ("PATH", "HOME", "DOCKER_CONFIG") if k in os.environ}
     return subprocess.run(
-        ["docker", "compose", "-f", str(COMPOSE_FILE), "--env-file", str(env_file), "config", "--format", "json"],
+        [
+            "docker",
+            "compose",
+            "-f",
+            str(COMPOSE_FILE),
+            "--env-file",
+            str(env_file),
+            "config",
+            "--format",
+            "json",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -583,7 +637,8 @@ def test_docker_compose_config(tmp_path):
         targets = {v["target"] for v in services[name]["volumes"]}
         assert set(EXPECTED_MOUNTS) <= targets
     worker = services["airflow-worker"]
-    assert "container_name" not in worker and not worker.get("ports")
+    assert "container_name" not in worker
+    assert not worker.get("ports")
 
     # Without the secrets compose refuses to render (the ${VAR:?...} guards).
     empty = tmp_path / "empty.env"

@@ -53,9 +53,13 @@ def lock_timeout_seconds() -> float:
 
 def program_select(program: Program) -> sql.Composed:
     """The rows and columns a program's agency may see (the body of its view, and what its export reads)."""
-    columns = [sql.SQL("r.referral_id"), sql.SQL("r.status_rujukan"),
-               sql.SQL("to_char(r.period, 'YYYY-MM') AS periode"), sql.SQL("r.urutan"),
-               sql.SQL("s.status AS status_tindak_lanjut")]  # fmt: skip
+    columns = [
+        sql.SQL("r.referral_id"),
+        sql.SQL("r.status_rujukan"),
+        sql.SQL("to_char(r.period, 'YYYY-MM') AS periode"),
+        sql.SQL("r.urutan"),
+        sql.SQL("s.status AS status_tindak_lanjut"),
+    ]
     columns += [sql.SQL("c.{}").format(sql.Identifier(c)) for c in program.columns]
     # The current outcome: the latest event of each referral (the order of publish.referral_status),
     # taken from the event table alone so the join stays small (few referrals have an answer).
@@ -72,8 +76,9 @@ def program_select(program: Program) -> sql.Composed:
     ).format(columns=sql.SQL(", ").join(columns), name=sql.Literal(program.name))
 
 
-def program_view(program: Program, replace: bool = False, schema: str = "publish",
-                 name: str | None = None) -> sql.Composed:  # fmt: skip
+def program_view(
+    program: Program, replace: bool = False, schema: str = "publish", name: str | None = None
+) -> sql.Composed:
     return sql.SQL("CREATE {}VIEW {} WITH (security_barrier) AS {}").format(
         sql.SQL("OR REPLACE " if replace else ""),
         sql.Identifier(schema, name or program.name),
@@ -131,7 +136,9 @@ def _refresh_view(cur, program: Program) -> bool:
     before = cur.fetchone()[0]
     cur.execute("SAVEPOINT agency_view")
     try:
-        cur.execute("SELECT set_config('lock_timeout', %s, true)", (f"{int(lock_timeout_seconds() * 1000)}ms",))
+        cur.execute(
+            "SELECT set_config('lock_timeout', %s, true)", (f"{int(lock_timeout_seconds() * 1000)}ms",)
+        )
         try:
             cur.execute("SAVEPOINT agency_view_replace")
             cur.execute(program_view(program, replace=True))
@@ -149,8 +156,9 @@ def _refresh_view(cur, program: Program) -> bool:
         log.warning(
             "view publish.%s not refreshed: an agency session held it for more than %ss; it keeps its "
             "previous definition until the next run (the export is written from the current one)",
-            program.name, lock_timeout_seconds(),
-        )  # fmt: skip
+            program.name,
+            lock_timeout_seconds(),
+        )
         return False
     finally:
         cur.execute("SELECT set_config('lock_timeout', %s, true)", (before,))
@@ -172,10 +180,11 @@ def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
     cur.execute("SELECT current_database()")
     database = cur.fetchone()[0]
     _grant(
-        cur, "SELECT NOT has_database_privilege('public', %s, 'CONNECT') AND NOT has_database_privilege('public', %s, 'TEMPORARY')",
+        cur,
+        "SELECT NOT has_database_privilege('public', %s, 'CONNECT') AND NOT has_database_privilege('public', %s, 'TEMPORARY')",
         (database, database),
         sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)),
-    )  # fmt: skip
+    )
     created = []
     for program in programs.values():
         role = sql.Identifier(program.role)
@@ -184,14 +193,30 @@ def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
             _role_ddl(cur, sql.SQL("CREATE ROLE {} NOLOGIN").format(role))
             created.append(program)
         _refresh_view(cur, program)
-        _grant(cur, "SELECT has_database_privilege(%s, %s, 'CONNECT')", (program.role, database),
-               sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role))  # fmt: skip
-        _grant(cur, "SELECT has_schema_privilege(%s, 'publish', 'USAGE')", (program.role,),
-               sql.SQL("GRANT USAGE ON SCHEMA publish TO {}").format(role))  # fmt: skip
-        _grant(cur, "SELECT has_table_privilege(%s, %s, 'SELECT')", (program.role, f"publish.{program.name}"),
-               sql.SQL("GRANT SELECT ON publish.{} TO {}").format(sql.Identifier(program.name), role))  # fmt: skip
-        _grant(cur, "SELECT has_function_privilege(%s, %s, 'EXECUTE')", (program.role, CATAT_FUNCTION),
-               sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(sql.SQL(CATAT_FUNCTION), role))  # fmt: skip
+        _grant(
+            cur,
+            "SELECT has_database_privilege(%s, %s, 'CONNECT')",
+            (program.role, database),
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), role),
+        )
+        _grant(
+            cur,
+            "SELECT has_schema_privilege(%s, 'publish', 'USAGE')",
+            (program.role,),
+            sql.SQL("GRANT USAGE ON SCHEMA publish TO {}").format(role),
+        )
+        _grant(
+            cur,
+            "SELECT has_table_privilege(%s, %s, 'SELECT')",
+            (program.role, f"publish.{program.name}"),
+            sql.SQL("GRANT SELECT ON publish.{} TO {}").format(sql.Identifier(program.name), role),
+        )
+        _grant(
+            cur,
+            "SELECT has_function_privilege(%s, %s, 'EXECUTE')",
+            (program.role, CATAT_FUNCTION),
+            sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(sql.SQL(CATAT_FUNCTION), role),
+        )
         cur.execute(
             """INSERT INTO publish.program_outcome (program, agency, statuses, final, response_days)
                VALUES (%s, %s, %s, %s, %s)
@@ -200,20 +225,29 @@ def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
                WHERE (publish.program_outcome.agency, publish.program_outcome.statuses, publish.program_outcome.final,
                       publish.program_outcome.response_days)
                      IS DISTINCT FROM (EXCLUDED.agency, EXCLUDED.statuses, EXCLUDED.final, EXCLUDED.response_days)""",
-            (program.name, program.agency, list(program.statuses), list(program.final), program.response_days),
+            (
+                program.name,
+                program.agency,
+                list(program.statuses),
+                list(program.final),
+                program.response_days,
+            ),
         )
     log.info("agency views and roles in sync: %s", ", ".join(p.role for p in programs.values()))
     for program in created:
         log.info(
             "role %s created without a login: give it one with `python -m verfak agency-password %s` "
-            "(password on stdin or --password-file)", program.role, program.name,
-        )  # fmt: skip
+            "(password on stdin or --password-file)",
+            program.role,
+            program.name,
+        )
     legacy = sorted(k for k in os.environ if k.startswith(LEGACY_PASSWORD_PREFIX))
     if legacy:
         log.warning(
             "%s set in the environment but no longer read: agency passwords are set with "
-            "`python -m verfak agency-password <program>`; remove the variable(s)", ", ".join(legacy),
-        )  # fmt: skip
+            "`python -m verfak agency-password <program>`; remove the variable(s)",
+            ", ".join(legacy),
+        )
 
 
 def set_password(name: str, password: str | None, conn: psycopg2.extensions.connection) -> str:
@@ -231,8 +265,9 @@ def set_password(name: str, password: str | None, conn: psycopg2.extensions.conn
         if password is None:
             cur.execute(sql.SQL("ALTER ROLE {} NOLOGIN PASSWORD NULL").format(role))
         else:
-            verifier = psycopg2.extensions.encrypt_password(password, program.role, scope=conn,
-                                                            algorithm="scram-sha-256")  # fmt: skip
+            verifier = psycopg2.extensions.encrypt_password(
+                password, program.role, scope=conn, algorithm="scram-sha-256"
+            )
             cur.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(verifier)))
     return program.role
 

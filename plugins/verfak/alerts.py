@@ -60,10 +60,8 @@ def _mask_run(match: re.Match) -> str:
     text = match.group()
     groups = _GROUP_SEPARATOR.split(text.lstrip("+"))
     digits = sum(len(g) for g in groups)
-    if len(groups) == 1:
-        personal = digits >= 8  # a NIK, a KK number, a phone number written without separators
-    else:
-        personal = digits >= 10 and not _is_date_or_code(groups)
+    # One group: a NIK, a KK number, a phone number written without separators.
+    personal = digits >= 8 if len(groups) == 1 else digits >= 10 and not _is_date_or_code(groups)
     if not personal:
         return text
     kept = 0
@@ -151,8 +149,11 @@ def raise_alert(alert: Alert) -> Alert:
     try:
         alert.alert_id = _record(alert)
     except Exception as exc:
-        log.error("ALERT could not be written to ops.alert (%s: %s); the line above is the alert",
-                  type(exc).__name__, scrub(str(exc))[:200])  # fmt: skip
+        log.error(
+            "ALERT could not be written to ops.alert (%s: %s); the line above is the alert",
+            type(exc).__name__,
+            scrub(str(exc))[:200],
+        )
     return alert
 
 
@@ -168,13 +169,24 @@ def raise_once(alert: Alert) -> Alert | None:
                 """INSERT INTO ops.alert (kind, dag_id, run_id, task_id, message, subject, night, channels)
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
                    ON CONFLICT (kind, subject, night) WHERE night IS NOT NULL DO NOTHING RETURNING alert_id""",
-                (alert.kind, alert.dag_id, alert.run_id, alert.task_id, alert.message, alert.subject, alert.night,
-                 alert.channels),
-            )  # fmt: skip
+                (
+                    alert.kind,
+                    alert.dag_id,
+                    alert.run_id,
+                    alert.task_id,
+                    alert.message,
+                    alert.subject,
+                    alert.night,
+                    alert.channels,
+                ),
+            )
             claimed = cur.fetchone()
     except Exception as exc:
-        log.error("ALERT could not be claimed in ops.alert (%s: %s): raised without the once-a-night check",
-                  type(exc).__name__, scrub(str(exc))[:200])  # fmt: skip
+        log.error(
+            "ALERT could not be claimed in ops.alert (%s: %s): raised without the once-a-night check",
+            type(exc).__name__,
+            scrub(str(exc))[:200],
+        )
         return raise_alert(alert)
     if claimed is None:
         log.info("alert %s for %s already raised on %s: not again", alert.kind, alert.subject, alert.night)
@@ -183,8 +195,10 @@ def raise_once(alert: Alert) -> Alert | None:
     _log_and_send(alert)
     try:
         with db.transaction() as cur:
-            cur.execute("UPDATE ops.alert SET channels = %s, notify_error = %s WHERE alert_id = %s",
-                        (alert.channels, alert.notify_error, alert.alert_id))  # fmt: skip
+            cur.execute(
+                "UPDATE ops.alert SET channels = %s, notify_error = %s WHERE alert_id = %s",
+                (alert.channels, alert.notify_error, alert.alert_id),
+            )
     except Exception as exc:
         log.error("ALERT channels could not be written to ops.alert (%s)", type(exc).__name__)
     return alert
@@ -255,9 +269,11 @@ def deadline_alert(context: dict, **kwargs) -> Alert:
         run_id=run_id,
         logical_date=_as_datetime(dag_run.get("logical_date")),
         deadline_at=deadline_at,
-        message=(f"the run had not finished by {by} (state: {state}); the agencies' exports of this night "
-                 "may be late: see the run's tasks in the Airflow UI"),
-    )  # fmt: skip
+        message=(
+            f"the run had not finished by {by} (state: {state}); the agencies' exports of this night "
+            "may be late: see the run's tasks in the Airflow UI"
+        ),
+    )
 
 
 def _as_datetime(value) -> dt.datetime | None:
@@ -328,17 +344,24 @@ def _send_email(alert: Alert) -> bool:
     if conn is None:
         return False
     extra = conn.extra_dejson or {}
-    recipients = [a.strip() for a in (extra.get("to") or os.environ.get("VERFAK_ALERT_EMAIL_TO", "")).split(",")
-                  if a.strip()]  # fmt: skip
+    recipients = [
+        a.strip()
+        for a in (extra.get("to") or os.environ.get("VERFAK_ALERT_EMAIL_TO", "")).split(",")
+        if a.strip()
+    ]
     if not recipients:
-        log.warning("connection %s has no recipients (extra 'to' or VERFAK_ALERT_EMAIL_TO): no e-mail sent",
-                    SMTP_CONN_ID)  # fmt: skip
+        log.warning(
+            "connection %s has no recipients (extra 'to' or VERFAK_ALERT_EMAIL_TO): no e-mail sent",
+            SMTP_CONN_ID,
+        )
         return False
     import smtplib
     from email.message import EmailMessage
 
     message = EmailMessage()
-    message["Subject"] = f"[verfak] {alert.kind}: {alert.dag_id}" + (f".{alert.task_id}" if alert.task_id else "")
+    message["Subject"] = f"[verfak] {alert.kind}: {alert.dag_id}" + (
+        f".{alert.task_id}" if alert.task_id else ""
+    )
     message["From"] = extra.get("from") or conn.login or "verfak@localhost"
     message["To"] = ", ".join(recipients)
     message.set_content(alert.log_line() + "\n\n" + json.dumps(alert.as_json(), indent=2, default=str))
@@ -350,7 +373,11 @@ def _send_email(alert: Alert) -> bool:
         client = smtplib.SMTP(conn.host, port, timeout=timeout)
     with client:
         client.ehlo()
-        if not isinstance(client, smtplib.SMTP_SSL) and extra.get("starttls", True) and client.has_extn("starttls"):
+        if (
+            not isinstance(client, smtplib.SMTP_SSL)
+            and extra.get("starttls", True)
+            and client.has_extn("starttls")
+        ):
             client.starttls()
             client.ehlo()
         if conn.login:
@@ -368,8 +395,20 @@ def _record(alert: Alert) -> int:
                    deadline_at, error_type, message, log_url, channels, notify_error)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                RETURNING alert_id""",
-            (alert.kind, alert.dag_id, alert.run_id, alert.task_id, alert.map_index, alert.try_number,
-             alert.logical_date, alert.deadline_at, alert.error_type, alert.message, alert.log_url,
-             alert.channels, alert.notify_error),
-        )  # fmt: skip
+            (
+                alert.kind,
+                alert.dag_id,
+                alert.run_id,
+                alert.task_id,
+                alert.map_index,
+                alert.try_number,
+                alert.logical_date,
+                alert.deadline_at,
+                alert.error_type,
+                alert.message,
+                alert.log_url,
+                alert.channels,
+                alert.notify_error,
+            ),
+        )
         return cur.fetchone()[0]

@@ -67,7 +67,7 @@ from verfak.sample_data import (
     _file_formats,
     _village_weight,
     load_villages,
-)  # fmt: skip
+)
 
 __all__ = ["BenchPlan", "BenchSummary", "build_bench_rows", "generate_bench_landing", "write_baseline_csv"]
 
@@ -125,7 +125,7 @@ def _name_pools(seed: int) -> dict[str, np.ndarray]:
 
     fake = Faker("id_ID")
     fake.seed_instance(seed)
-    draw = lambda method, n: np.array(sorted({method() for _ in range(n)}), dtype=object)  # noqa: E731
+    draw = lambda method, n: np.array(sorted({method() for _ in range(n)}), dtype=object)
     return {
         "first_L": draw(fake.first_name_male, 3000),
         "first_P": draw(fake.first_name_female, 3000),
@@ -152,13 +152,13 @@ def _unique_ids(prefix: pd.Series, rng: np.random.Generator, low: int, high: int
         clash = ids.duplicated()
         if not clash.any():
             return ids
-        ids[clash] = (prefix[clash].to_numpy() + _digits(rng, low, high, int(clash.sum()), width).to_numpy())
+        ids[clash] = prefix[clash].to_numpy() + _digits(rng, low, high, int(clash.sum()), width).to_numpy()
     raise RuntimeError("could not draw unique identifiers: the plan is too large for the serial space")
 
 
 def _ddmmyy(dates: pd.Series, plus40: np.ndarray | None = None) -> pd.Series:
     day = dates.dt.day.to_numpy() + (40 * plus40 if plus40 is not None else 0)
-    return (pd.Series(day).astype(str).str.zfill(2) + dates.dt.strftime("%m%y").reset_index(drop=True))
+    return pd.Series(day).astype(str).str.zfill(2) + dates.dt.strftime("%m%y").reset_index(drop=True)
 
 
 # -------------------------------------------------------------------------------------- people
@@ -174,7 +174,9 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
     rng = np.random.default_rng(plan.seed)
     pools = _name_pools(plan.seed)
     periods = plan.period_names()
-    per_period = [plan.rows // plan.periods + (1 if i < plan.rows % plan.periods else 0) for i in range(plan.periods)]
+    per_period = [
+        plan.rows // plan.periods + (1 if i < plan.rows % plan.periods else 0) for i in range(plan.periods)
+    ]
     people = max(per_period)
     first_day = pd.Timestamp(periods[0] + "-01")
     reference = first_day - pd.Timedelta(days=1)
@@ -189,18 +191,28 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
     kecamatan = np.array([v.kecamatan_number for v in villages], dtype=object)
     poor_coast = np.array([v.nama_kecamatan in COASTAL_KECAMATAN for v in villages])
     h_kec = pd.Series(kecamatan[h_village])
-    kampung = ("Kp. " + pd.Series(_pick(rng, KAMPUNG_WORDS, n_households)) + " "
-               + pd.Series(_pick(rng, KAMPUNG_SUFFIXES, n_households)))  # fmt: skip
-    h_alamat = kampung.where(rng.random(n_households) < 0.65, pd.Series(_pick(rng, pools["street"], n_households)))
+    kampung = (
+        "Kp. "
+        + pd.Series(_pick(rng, KAMPUNG_WORDS, n_households))
+        + " "
+        + pd.Series(_pick(rng, KAMPUNG_SUFFIXES, n_households))
+    )
+    h_alamat = kampung.where(
+        rng.random(n_households) < 0.65, pd.Series(_pick(rng, pools["street"], n_households))
+    )
     h_rt = _digits(rng, 1, 12, n_households, 3)
     h_rw = _digits(rng, 1, 8, n_households, 3)
     h_desil = np.where(rng.random(n_households) < 0.85, "1", "2")
-    issued = pd.Series(pd.Timestamp("2005-01-01") + pd.to_timedelta(rng.integers(0, 6900, n_households), unit="D"))
+    issued = pd.Series(
+        pd.Timestamp("2005-01-01") + pd.to_timedelta(rng.integers(0, 6900, n_households), unit="D")
+    )
     h_no_kk = _unique_ids("3216" + h_kec + issued.dt.strftime("%d%m%y"), rng, 1, 9999, 4)
     alone = sizes == 1
     h_female_head = np.where(alone, rng.random(n_households) < 0.6, rng.random(n_households) < 0.2)
     h_head_age = np.where(alone, rng.integers(55, 90, n_households), rng.integers(25, 81, n_households))
-    h_mother_age = np.where(h_female_head, h_head_age, np.clip(h_head_age + rng.integers(-10, 3, n_households), 20, 89))
+    h_mother_age = np.where(
+        h_female_head, h_head_age, np.clip(h_head_age + rng.integers(-10, 3, n_households), 20, 89)
+    )
 
     # People: position in the household decides relation, sex and age.
     hh = np.repeat(np.arange(n_households), sizes)
@@ -209,16 +221,20 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
     head, wife = pos == 0, (pos == 1) & ~h_female_head[hh]
     other_kin = ~head & ~wife & (rng.random(people) < 0.15)
     relation = np.select([head, wife, other_kin], ["Kepala Keluarga", "Istri", "Famili Lain"], "Anak")
-    sex = np.where(head, np.where(h_female_head[hh], "P", "L"),
-                   np.where(wife, "P", np.where(rng.random(people) < 0.5, "L", "P")))  # fmt: skip
+    sex = np.where(
+        head,
+        np.where(h_female_head[hh], "P", "L"),
+        np.where(wife, "P", np.where(rng.random(people) < 0.5, "L", "P")),
+    )
     oldest_child = np.clip(h_mother_age[hh] - 18, 0, 35)
     age = np.select(
         [head, wife, other_kin],
         [h_head_age[hh], h_mother_age[hh], rng.integers(5, 90, people)],
         np.floor(rng.random(people) * (oldest_child + 1)).astype(int),
     )
-    birth_year_day = pd.to_datetime(pd.DataFrame({"year": reference.year - age, "month": reference.month,
-                                                  "day": min(reference.day, 28)}))  # fmt: skip
+    birth_year_day = pd.to_datetime(
+        pd.DataFrame({"year": reference.year - age, "month": reference.month, "day": min(reference.day, 28)})
+    )
     birth = birth_year_day - pd.to_timedelta(rng.integers(0, 365, people), unit="D")
     female = sex == "P"
     adult = age >= 18
@@ -229,8 +245,10 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
     elsewhere = (age >= 20) & (rng.random(people) < 0.1)
     region[elsewhere] = "3216" + _digits(rng, 1, 23, int(elsewhere.sum()), 2).to_numpy()
     outside = (age >= 20) & (rng.random(people) < 0.005)
-    region[outside] = (pd.Series(_pick(rng, OUTSIDE_NIK_REGIONS, int(outside.sum())))
-                       + _digits(rng, 1, 12, int(outside.sum()), 2)).to_numpy()  # fmt: skip
+    region[outside] = (
+        pd.Series(_pick(rng, OUTSIDE_NIK_REGIONS, int(outside.sum())))
+        + _digits(rng, 1, 12, int(outside.sum()), 2)
+    ).to_numpy()
     nik = _unique_ids(region + _ddmmyy(birth, female), rng, 1, 9999, 4)
 
     first = np.where(female, _pick(rng, pools["first_P"], people), _pick(rng, pools["first_L"], people))
@@ -242,23 +260,35 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
     local = np.where(poor_coast[h_village[hh]], "Nelayan", "Buruh Tani")
     pekerjaan = np.select(
         [age < 6, age < 18, age >= 65, female],
-        [np.full(people, "Tidak Bekerja"),
-         np.where(r < 0.85, "Pelajar", "Tidak Bekerja"),
-         np.select([r < 0.70, r < 0.85], ["Tidak Bekerja", "Buruh Harian Lepas"], "Pedagang"),
-         np.select([r < 0.55, r < 0.75, r < 0.90], ["Mengurus Rumah Tangga", "Buruh Harian Lepas", "Pedagang"],
-                   "Tidak Bekerja")],
+        [
+            np.full(people, "Tidak Bekerja"),
+            np.where(r < 0.85, "Pelajar", "Tidak Bekerja"),
+            np.select([r < 0.70, r < 0.85], ["Tidak Bekerja", "Buruh Harian Lepas"], "Pedagang"),
+            np.select(
+                [r < 0.55, r < 0.75, r < 0.90],
+                ["Mengurus Rumah Tangga", "Buruh Harian Lepas", "Pedagang"],
+                "Tidak Bekerja",
+            ),
+        ],
         np.select([r < 0.45, r < 0.60, r < 0.85], ["Buruh Harian Lepas", "Pedagang", local], "Tidak Bekerja"),
-    )  # fmt: skip
+    )
     r = rng.random(people)
     pendidikan = np.select(
         [age < 7, age <= 12, age <= 15, age <= 18, age >= 60],
-        ["Tidak Sekolah", "SD", "SMP", "SMA", np.select([r < 0.45, r < 0.80, r < 0.92], ["SD", "Tidak Sekolah", "SMP"], "SMA")],
+        [
+            "Tidak Sekolah",
+            "SD",
+            "SMP",
+            "SMA",
+            np.select([r < 0.45, r < 0.80, r < 0.92], ["SD", "Tidak Sekolah", "SMP"], "SMA"),
+        ],
         np.select([r < 0.45, r < 0.60, r < 0.85], ["SD", "Tidak Sekolah", "SMP"], "SMA"),
-    )  # fmt: skip
+    )
     earns = ~np.isin(pekerjaan, ["Tidak Bekerja", "Pelajar", "Mengurus Rumah Tangga"])
     pendapatan = np.where(earns, rng.integers(6, 31, people) * 50_000, 0).astype(str)
-    minat_pelatihan = np.where(adult & (age < 60) & (rng.random(people) < 0.4),
-                               _pick(rng, _TRAINING_CHOICES, people), "")  # fmt: skip
+    minat_pelatihan = np.where(
+        adult & (age < 60) & (rng.random(people) < 0.4), _pick(rng, _TRAINING_CHOICES, people), ""
+    )
     memiliki_usaha = np.where(pekerjaan == "Pedagang", "ya", "tidak")
     minat_usaha = np.where(adult & (rng.random(people) < 0.2), _pick(rng, BUSINESS_INTERESTS, people), "")
     has_phone = adult & (rng.random(people) < np.where(head, 0.75, 0.35))
@@ -266,21 +296,39 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
     no_hp = phone.where(has_phone, "")
 
     # Officers: one or two per village.
-    officer_names = pd.Series(_pick(rng, pools["first_L"], 2 * len(villages))) + " " + pd.Series(
-        _pick(rng, pools["last_L"], 2 * len(villages)))
+    officer_names = (
+        pd.Series(_pick(rng, pools["first_L"], 2 * len(villages)))
+        + " "
+        + pd.Series(_pick(rng, pools["last_L"], 2 * len(villages)))
+    )
     n_officers = rng.integers(1, 3, len(villages))
     h_officer = h_village * 2 + (rng.random(n_households) * n_officers[h_village]).astype(int)
 
-    person = pd.DataFrame({
-        "household": hh, "position": pos, "village": h_village[hh],
-        "nik": nik.to_numpy(), "no_kk": h_no_kk.to_numpy()[hh], "nama": nama.to_numpy(), "jenis_kelamin": sex,
-        "tanggal_lahir": birth.dt.strftime("%Y-%m-%d").to_numpy(), "hubungan_keluarga": relation,
-        "rt": h_rt.to_numpy()[hh], "rw": h_rw.to_numpy()[hh],
-        "kode_desa": np.array([v.kode_desa for v in villages], dtype=object)[h_village[hh]],
-        "desil": h_desil[hh], "pekerjaan": pekerjaan, "pendidikan": pendidikan, "pendapatan_bulanan": pendapatan,
-        "minat_pelatihan": minat_pelatihan, "memiliki_usaha": memiliki_usaha, "minat_usaha": minat_usaha,
-        "no_hp": no_hp.to_numpy(), "petugas": officer_names.to_numpy()[h_officer[hh]],
-    })  # fmt: skip
+    person = pd.DataFrame(
+        {
+            "household": hh,
+            "position": pos,
+            "village": h_village[hh],
+            "nik": nik.to_numpy(),
+            "no_kk": h_no_kk.to_numpy()[hh],
+            "nama": nama.to_numpy(),
+            "jenis_kelamin": sex,
+            "tanggal_lahir": birth.dt.strftime("%Y-%m-%d").to_numpy(),
+            "hubungan_keluarga": relation,
+            "rt": h_rt.to_numpy()[hh],
+            "rw": h_rw.to_numpy()[hh],
+            "kode_desa": np.array([v.kode_desa for v in villages], dtype=object)[h_village[hh]],
+            "desil": h_desil[hh],
+            "pekerjaan": pekerjaan,
+            "pendidikan": pendidikan,
+            "pendapatan_bulanan": pendapatan,
+            "minat_pelatihan": minat_pelatihan,
+            "memiliki_usaha": memiliki_usaha,
+            "minat_usaha": minat_usaha,
+            "no_hp": no_hp.to_numpy(),
+            "petugas": officer_names.to_numpy()[h_officer[hh]],
+        }
+    )
     kecamatan_names = sorted({v.nama_kecamatan for v in villages})
 
     frames = []
@@ -304,13 +352,16 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
         frames.append(frame)
     rows = pd.concat(frames, ignore_index=True)
     # The order a verifier walks: RW, RT, family, head first.
-    rows = rows.sort_values(["period", "village", "rw", "rt", "household", "position"], kind="stable", ignore_index=True)
+    rows = rows.sort_values(
+        ["period", "village", "rw", "rt", "household", "position"], kind="stable", ignore_index=True
+    )
     _add_defects(rows, plan.bad_share, rng)
     return rows[["period", "village", *COLUMNS, "defect"]]
 
 
-def _reasons(status: np.ndarray, rng: np.random.Generator, month_start: pd.Timestamp,
-             kecamatan_names: list[str]) -> np.ndarray:  # fmt: skip
+def _reasons(
+    status: np.ndarray, rng: np.random.Generator, month_start: pd.Timestamp, kecamatan_names: list[str]
+) -> np.ndarray:
     alasan = np.full(len(status), "", dtype=object)
     for kind in LEAVING:
         where = np.flatnonzero(status == kind)
@@ -334,7 +385,7 @@ def _add_defects(rows: pd.DataFrame, bad_share: float, rng: np.random.Generator)
     the row above it in the same file (a layak, untouched row): the later copy is the bad one.
     """
     n = len(rows)
-    wanted = int(round(n * bad_share))
+    wanted = round(n * bad_share)
     if not wanted:
         return
     file_key = rows["period"].astype(str) + "/" + rows["village"].astype(str)
@@ -342,8 +393,10 @@ def _add_defects(rows: pd.DataFrame, bad_share: float, rng: np.random.Generator)
     candidates = rng.permutation(n)
     taken = np.zeros(n, dtype=bool)  # a defect, or the original of a duplicate
     kinds = [DEFECT_KINDS[i % len(DEFECT_KINDS)] for i in rng.permutation(wanted)]
-    cols = {c: rows[c].to_numpy(dtype=object, copy=True) for c in ("nik", "nama", "jenis_kelamin", "tanggal_lahir",
-                                                                     "status_verifikasi", "alasan")}  # fmt: skip
+    cols = {
+        c: rows[c].to_numpy(dtype=object, copy=True)
+        for c in ("nik", "nama", "jenis_kelamin", "tanggal_lahir", "status_verifikasi", "alasan")
+    }
     defect = np.full(n, "", dtype=object)
     copy_from: list[tuple[int, int]] = []
     cursor = 0
@@ -449,7 +502,9 @@ def _write_xlsx(path: Path, rows: pd.DataFrame, file_format: str, village: Villa
 
     titled = file_format == XLSX_TITLED
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "default_date_format": "dd/mm/yyyy"})
-    workbook.set_properties({"author": "Dinas Sosial Kabupaten Bekasi", "created": dt.datetime(2024, 7, 1, 8)})
+    workbook.set_properties(
+        {"author": "Dinas Sosial Kabupaten Bekasi", "created": dt.datetime(2024, 7, 1, 8)}
+    )
     sheet = workbook.add_worksheet("Verfak" if titled else "Sheet1")
     bold = workbook.add_format({"bold": True})
     text = workbook.add_format({"num_format": "@"})
@@ -468,7 +523,9 @@ def _write_xlsx(path: Path, rows: pd.DataFrame, file_format: str, village: Villa
     workbook.close()
 
 
-def _write_xlsx_openpyxl(path: Path, rows: pd.DataFrame, file_format: str, village: Village, period: str) -> None:
+def _write_xlsx_openpyxl(
+    path: Path, rows: pd.DataFrame, file_format: str, village: Village, period: str
+) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -522,8 +579,9 @@ def write_baseline_csv(rows: pd.DataFrame, path: Path) -> int:
     return path.stat().st_size
 
 
-def generate_bench_landing(landing_dir: Path, plan: BenchPlan = BenchPlan(), baseline_csv: Path | None = None,
-                           workers: int = 2) -> BenchSummary:  # fmt: skip
+def generate_bench_landing(
+    landing_dir: Path, plan: BenchPlan = BenchPlan(), baseline_csv: Path | None = None, workers: int = 2
+) -> BenchSummary:
     """Write the plan's landing zone (and, if asked, the same rows as one CSV); return what to expect."""
     import time
 
@@ -557,7 +615,7 @@ def generate_bench_landing(landing_dir: Path, plan: BenchPlan = BenchPlan(), bas
 
     periods = plan.period_names()
     clean = rows["defect"] == ""
-    by_period = lambda mask: {p: int((mask & (rows["period"] == p)).sum()) for p in periods}  # noqa: E731
+    by_period = lambda mask: {p: int((mask & (rows["period"] == p)).sum()) for p in periods}
     return BenchSummary(
         rows=len(rows),
         files=len(written),

@@ -62,10 +62,15 @@ class Limits:
     @classmethod
     def from_config(cls) -> Limits:
         return cls(
-            file_bytes=config.max_file_mb() * MIB, unzipped_bytes=config.max_unzipped_mb() * MIB,
-            zip_members=config.max_zip_members(), zip_ratio=config.max_zip_ratio(), rows=config.max_rows(),
-            columns=config.max_columns(), cells=config.max_cells(), cell_chars=config.max_cell_chars(),
-        )  # fmt: skip
+            file_bytes=config.max_file_mb() * MIB,
+            unzipped_bytes=config.max_unzipped_mb() * MIB,
+            zip_members=config.max_zip_members(),
+            zip_ratio=config.max_zip_ratio(),
+            rows=config.max_rows(),
+            columns=config.max_columns(),
+            cells=config.max_cells(),
+            cell_chars=config.max_cell_chars(),
+        )
 
 
 def number(n: int) -> str:
@@ -135,7 +140,10 @@ def cell_too_long(where: str, chars: int | None, cap: int) -> OverLimit:
 # --- the zip --------------------------------------------------------------------------------------
 
 _ATTR = re.compile(rb"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_TAG = {name: re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?" + name + rb"\b([^>]*)>") for name in (b"sheet", b"Relationship")}
+_TAG = {
+    name: re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?" + name + rb"\b([^>]*)>")
+    for name in (b"sheet", b"Relationship")
+}
 
 
 def _tags(data: bytes, name: bytes) -> list[dict[bytes, str]]:
@@ -144,7 +152,8 @@ def _tags(data: bytes, name: bytes) -> list[dict[bytes, str]]:
         attrs = {}
         for key, double, single in _ATTR.findall(tag.group(1)):
             attrs[key.split(b":")[-1] if key != b"r:id" else key] = html.unescape(
-                (double or single).decode("utf-8", "replace"))  # fmt: skip
+                (double or single).decode("utf-8", "replace")
+            )
         found.append(attrs)
     return found
 
@@ -154,14 +163,16 @@ def _sheet_members(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str] 
     try:
         book = archive.read("xl/workbook.xml") if "xl/workbook.xml" in names else b""
         rels = archive.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
-    except Exception:  # noqa: BLE001 - a broken member: every XML member is then scanned
+    except Exception:
         return None
     if len(book) > 16 * MIB or len(rels) > 16 * MIB:
         return None
     targets = {}
     for rel in _tags(rels, b"Relationship"):
         target = rel.get(b"Target", "")
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        path = (
+            target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        )
         targets[rel.get(b"Id")] = path
     members = {}
     for sheet in _tags(book, b"sheet"):
@@ -174,18 +185,18 @@ def _sheet_members(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str] 
 def _inflate(data: bytes, info: zipfile.ZipInfo, budget: int, limits: Limits):
     """Yield the member's bytes as they really inflate (not as declared), within ``budget`` bytes."""
     offset = info.header_offset
-    if data[offset:offset + 4] != b"PK\x03\x04":
+    if data[offset : offset + 4] != b"PK\x03\x04":
         raise _suspicious("struktur zip rusak")
     name_length, extra_length = struct.unpack_from("<HH", data, offset + 26)
     start = offset + 30 + name_length + extra_length
-    packed = memoryview(data)[start:start + info.compress_size]
+    packed = memoryview(data)[start : start + info.compress_size]
     if info.flag_bits & 0x1:
         raise _suspicious("bagian file terenkripsi")
     if info.compress_type == zipfile.ZIP_STORED:
         if len(packed) > budget:
             raise _suspicious(f"isi lebih dari {megabytes(limits.unzipped_bytes)} setelah dibuka")
         for position in range(0, len(packed), _CHUNK):
-            yield bytes(packed[position:position + _CHUNK])
+            yield bytes(packed[position : position + _CHUNK])
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise _suspicious(f"metode kompresi {info.compress_type} yang tidak dipakai Excel")
@@ -194,7 +205,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, budget: int, limits: Limits):
     ratio_cap = max(limits.zip_ratio * max(info.compress_size, 1), _RATIO_FROM)
     try:
         for position in range(0, len(packed), _CHUNK):
-            pending = packed[position:position + _CHUNK]
+            pending = packed[position : position + _CHUNK]
             while pending:
                 out = inflater.decompress(pending, _CHUNK)
                 pending = inflater.unconsumed_tail
@@ -202,21 +213,28 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, budget: int, limits: Limits):
                 if produced > budget:
                     raise _suspicious(f"isi lebih dari {megabytes(limits.unzipped_bytes)} setelah dibuka")
                 if produced > ratio_cap:
-                    raise _suspicious(f"bagian {info.filename} mengembang lebih dari {limits.zip_ratio} kali saat dibuka")
+                    raise _suspicious(
+                        f"bagian {info.filename} mengembang lebih dari {limits.zip_ratio} kali saat dibuka"
+                    )
                 if out:
                     yield out
                 if inflater.eof:
                     return
     except zlib.error:
-        raise OverLimit("excel_tidak_terbaca", "Isi file Excel rusak (kompresi zip tidak bisa dibuka). "
-                        "Buka di Excel, simpan ulang sebagai .xlsx, lalu kirim ulang.") from None  # fmt: skip
+        raise OverLimit(
+            "excel_tidak_terbaca",
+            "Isi file Excel rusak (kompresi zip tidak bisa dibuka). "
+            "Buka di Excel, simpan ulang sebagai .xlsx, lalu kirim ulang.",
+        ) from None
 
 
 # --- a worksheet's extent -------------------------------------------------------------------------
 
 _DIMENSION = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref\s*=\s*["']([^"']*)["']""")
 _REF = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})$")
-_ROW_OR_CELL = re.compile(rb"""<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>""")
+_ROW_OR_CELL = re.compile(
+    rb"""<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>"""
+)
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Z]*)([0-9]*)["']""")
 
 
@@ -238,7 +256,8 @@ class _Extent:
         self.small_rows = 10 ** (digits - 1) - 1
         self.small_columns = 26 if letters == 2 else 0
         self._cell = re.compile(
-            rb"""<c(?: r="([A-Z]{%d,}[0-9]+|[A-Z]*[0-9]{%d,})"|[\t\n\r>/]| (?!r="))""" % (letters, digits))
+            rb"""<c(?: r="([A-Z]{%d,}[0-9]+|[A-Z]*[0-9]{%d,})"|[\t\n\r>/]| (?!r="))""" % (letters, digits)
+        )
         self.rows = self.columns = 0  # the farthest row and column seen among the long references
         self.declared: tuple[int, int] | None = None
         self._dimension_done = False
@@ -269,7 +288,7 @@ class _Extent:
                     if ref is None:  # a cell tag without r="..." first
                         break
                     close = segment.find(b">", found.end())
-                    if close > 0 and segment[close - 1:close] == b"/":
+                    if close > 0 and segment[close - 1 : close] == b"/":
                         continue  # <c r="A200000" s="1"/>: formatting only, no value
                     digits = ref.lstrip(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
                     self.rows = max(self.rows, int(digits))
@@ -303,7 +322,9 @@ class _Extent:
 class WorkbookScan:
     """What the scan of a workbook that is within the limits found."""
 
-    long_text: bool  # some text runs longer than the cell limit in bytes: check the cells' length after reading
+    long_text: (
+        bool  # some text runs longer than the cell limit in bytes: check the cells' length after reading
+    )
 
 
 def check_workbook(data: bytes, limits: Limits) -> WorkbookScan | None:
@@ -370,6 +391,12 @@ def _check_extent(extent: _Extent, label: str, limits: Limits) -> None:
     rows, columns = extent.rows, extent.columns
     bound_rows, bound_columns = extent.bound()
     if rows > limits.rows or columns > limits.columns or bound_rows * bound_columns > limits.cells:
-        far = f"{column_letters(columns)}{rows}" if rows and columns else f"baris {number(rows)}" if rows else ""
+        far = (
+            f"{column_letters(columns)}{rows}"
+            if rows and columns
+            else f"baris {number(rows)}"
+            if rows
+            else ""
+        )
         where = f"berisi sel sampai {far}" if far else "terlalu luas"
         raise too_wide(label, where, max(rows, 1), max(columns, 1), limits)

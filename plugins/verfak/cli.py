@@ -100,7 +100,9 @@ def _agency_password(args: argparse.Namespace) -> int:
     from verfak.programs import load_programs
 
     if args.program not in load_programs():
-        print(f"[agency-password] unknown program {args.program!r} (see include/programs.yaml)", file=sys.stderr)
+        print(
+            f"[agency-password] unknown program {args.program!r} (see include/programs.yaml)", file=sys.stderr
+        )
         return 2
     try:
         password = None if args.no_login else _read_password(args)
@@ -124,9 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m verfak", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser("migrate", help="create or update the warehouse schemas and reference data").set_defaults(
-        func=_migrate
-    )
+    commands.add_parser(
+        "migrate", help="create or update the warehouse schemas and reference data"
+    ).set_defaults(func=_migrate)
 
     p = commands.add_parser("sample-data", help="write the built-in sample submissions into the landing zone")
     p.add_argument("--landing", help="landing folder (default: $VERFAK_LANDING_DIR)")
@@ -135,11 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_sample_data)
 
     commands.add_parser(
-        "sample-returns", help="write the sample agencies' return files for the 2024-06 exports (after a publish)"
+        "sample-returns",
+        help="write the sample agencies' return files for the 2024-06 exports (after a publish)",
     ).set_defaults(func=_sample_returns)
 
     p = commands.add_parser("summary", help="print what the warehouse holds after a run")
-    p.add_argument("--before", help="table counts saved before the run (from table-counts), to say what changed")
+    p.add_argument(
+        "--before", help="table counts saved before the run (from table-counts), to say what changed"
+    )
     p.set_defaults(func=_summary)
 
     p = commands.add_parser("table-counts", help="save the row count of every warehouse table as JSON")
@@ -156,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("program", help="the program, as named in include/programs.yaml")
     source = p.add_mutually_exclusive_group()
-    source.add_argument("--password-file", help="read the password from this file (its content, less one final line break)")
+    source.add_argument(
+        "--password-file", help="read the password from this file (its content, less one final line break)"
+    )
     source.add_argument("--no-login", action="store_true", help="take the role's login away instead")
     p.set_defaults(func=_agency_password)
 

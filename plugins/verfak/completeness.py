@@ -67,7 +67,9 @@ def latest_period(cur) -> str | None:
     return cur.fetchone()[0]
 
 
-def completeness(period: str | None = None, day: int | None = None, conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
+def completeness(
+    period: str | None = None, day: int | None = None, conn_id: str = db.WAREHOUSE_CONN_ID
+) -> dict:
     """Everything about completeness for one period (default: the latest), as plain data."""
     with db.transaction(conn_id) as cur:
         day = use_cutoff(cur, day)

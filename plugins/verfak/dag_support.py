@@ -37,7 +37,9 @@ CORE_VERIFIKASI = Asset(name="verfak_core_verifikasi", uri=f"postgres://{_WAREHO
 REFERRAL_EXPORTS = Asset(name="verfak_referral_exports", uri=f"postgres://{_WAREHOUSE}/publish/export_run")
 #: Outcomes reported back by the agencies recorded (tindak lanjut -> publish: exports show them,
 #: program rules use them).
-REFERRAL_OUTCOMES = Asset(name="verfak_referral_outcomes", uri=f"postgres://{_WAREHOUSE}/publish/referral_outcome")
+REFERRAL_OUTCOMES = Asset(
+    name="verfak_referral_outcomes", uri=f"postgres://{_WAREHOUSE}/publish/referral_outcome"
+)
 
 
 def on_task_failure(context) -> None:
@@ -71,6 +73,7 @@ def deadline_interval(starts_at: str, finish_by: str) -> timedelta:
 
     A ``finish_by`` at or before the start means the next day (start 22:00, finish by 06:00 = 8 h).
     """
+
     def minutes(text: str) -> int:
         hours, _, mins = text.strip().partition(":")
         value = int(hours) * 60 + int(mins or 0)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import psycopg2
 import psycopg2.extensions
@@ -92,9 +92,9 @@ def transaction(conn_id: str = WAREHOUSE_CONN_ID) -> Iterator[psycopg2.extension
     error leaves as a ``WarehouseError`` (no row values)."""
     conn = connect(conn_id)
     try:
-        with clean_errors(), conn:  # commits or rolls back, then the error is cleaned
-            with conn.cursor() as cur:
-                yield cur
+        # commits or rolls back, then the error is cleaned
+        with clean_errors(), conn, conn.cursor() as cur:
+            yield cur
     finally:
         conn.close()
 

@@ -47,8 +47,10 @@ def read_csv_table(csv_bytes: bytes, types: dict[str, str], neutralised: bool = 
     arrow_types = {"text": pa.string(), "date": pa.date32(), "integer": pa.int64()}
     options = pa_csv.ConvertOptions(
         column_types={c: arrow_types[t] for c, t in types.items()},
-        null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
-    )  # fmt: skip
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,
+    )
     table = pa_csv.read_csv(pa.BufferReader(csv_bytes), convert_options=options)
     if table.column_names != list(types):
         raise ValueError(f"export columns {table.column_names} are not the program's {list(types)}")
@@ -86,17 +88,33 @@ def _write_xlsx(table, types: dict[str, str], path: Path, title: str) -> None:
         if types[column] == "text":
             fitted, cut = fit_xlsx(table.column(i))
             if cut:
-                log.warning("%s: %d text cell(s) of column %s cut to Excel's %d characters", path.name, cut, column,
-                            XLSX_MAX_CHARS)  # fmt: skip
+                log.warning(
+                    "%s: %d text cell(s) of column %s cut to Excel's %d characters",
+                    path.name,
+                    cut,
+                    column,
+                    XLSX_MAX_CHARS,
+                )
                 table = table.set_column(i, column, fitted)
     number_formats = {"text": "@", "integer": "0"}
-    column_formats = {c: Format().set_num_format(number_formats[types[c]])
-                      for c in table.column_names if types[c] in number_formats}  # fmt: skip
+    column_formats = {
+        c: Format().set_num_format(number_formats[types[c]])
+        for c in table.column_names
+        if types[c] in number_formats
+    }
     text_columns = [c for c in table.column_names if types[c] == "text"]  # no green "number as text" marks
-    workbook = FastExcel(str(path), autofit=False).format(datetime_format="DD/MM/YYYY", bold_headers=True).freeze(row=1)
+    workbook = (
+        FastExcel(str(path), autofit=False)
+        .format(datetime_format="DD/MM/YYYY", bold_headers=True)
+        .freeze(row=1)
+    )
     for i, name in enumerate(xlsx_sheet_names(title, table.num_rows)):
-        workbook = workbook.sheet(name, table.slice(i * XLSX_ROWS_PER_SHEET, XLSX_ROWS_PER_SHEET),
-                                  column_formats=column_formats, ignore_errors=text_columns)  # fmt: skip
+        workbook = workbook.sheet(
+            name,
+            table.slice(i * XLSX_ROWS_PER_SHEET, XLSX_ROWS_PER_SHEET),
+            column_formats=column_formats,
+            ignore_errors=text_columns,
+        )
     workbook.save()
 
 
@@ -120,11 +138,20 @@ def write_return_workbook(table, path: Path, statuses: tuple[str, ...], money: b
     from verfak.outcomes import RETURN_LABELS, STATUS_BY_NAME
 
     columns = return_workbook_columns(money)
-    prefilled = {c: table.column(c).to_pylist() if c in table.column_names else None
-                 for c in ("referral_id", "nik", "nama", "nama_desa")}  # fmt: skip
+    prefilled = {
+        c: table.column(c).to_pylist() if c in table.column_names else None
+        for c in ("referral_id", "nik", "nama", "nama_desa")
+    }
     rows = table.num_rows
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                               "strings_to_numbers": False, "strings_to_urls": False})  # fmt: skip
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
     bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
     text = workbook.add_format({"num_format": "@"})
     date = workbook.add_format({"num_format": "dd/mm/yyyy"})
@@ -135,8 +162,12 @@ def write_return_workbook(table, path: Path, statuses: tuple[str, ...], money: b
         sheet = workbook.add_worksheet(name)
         sheet.freeze_panes(1, 0)
         for col, column in enumerate(columns):
-            sheet.set_column(col, col, 22 if column in ("referral_id", "nik", "status_tindak_lanjut") else 18,
-                             formats.get(column, text))  # fmt: skip
+            sheet.set_column(
+                col,
+                col,
+                22 if column in ("referral_id", "nik", "status_tindak_lanjut") else 18,
+                formats.get(column, text),
+            )
             sheet.write_string(0, col, RETURN_LABELS[column], bold)
         start = index * XLSX_ROWS_PER_SHEET
         count = max(0, min(XLSX_ROWS_PER_SHEET, rows - start))
@@ -149,23 +180,51 @@ def write_return_workbook(table, path: Path, statuses: tuple[str, ...], money: b
                     sheet.write_blank(offset + 1, col, None, formats.get(column, text))
         last = max(count, 1)
         status_col = columns.index("status_tindak_lanjut")
-        sheet.data_validation(1, status_col, last, status_col, {
-            "validate": "list", "source": f"=Petunjuk!$A$2:$A${help_rows}",
-            "input_title": "Status tindak lanjut", "input_message": "Pilih dari daftar (lihat sheet Petunjuk).",
-            "error_title": "Status tidak dikenal",
-            "error_message": "Pilih salah satu status yang diterima program ini (lihat sheet Petunjuk).",
-        })  # fmt: skip
+        sheet.data_validation(
+            1,
+            status_col,
+            last,
+            status_col,
+            {
+                "validate": "list",
+                "source": f"=Petunjuk!$A$2:$A${help_rows}",
+                "input_title": "Status tindak lanjut",
+                "input_message": "Pilih dari daftar (lihat sheet Petunjuk).",
+                "error_title": "Status tidak dikenal",
+                "error_message": "Pilih salah satu status yang diterima program ini (lihat sheet Petunjuk).",
+            },
+        )
         tanggal_col = columns.index("tanggal")
-        sheet.data_validation(1, tanggal_col, last, tanggal_col, {
-            "validate": "date", "criteria": ">=", "value": dt.date(2000, 1, 1), "error_type": "warning",
-            "error_title": "Tanggal", "error_message": "Isi tanggal tindak lanjut (hari/bulan/tahun).",
-        })  # fmt: skip
+        sheet.data_validation(
+            1,
+            tanggal_col,
+            last,
+            tanggal_col,
+            {
+                "validate": "date",
+                "criteria": ">=",
+                "value": dt.date(2000, 1, 1),
+                "error_type": "warning",
+                "error_title": "Tanggal",
+                "error_message": "Isi tanggal tindak lanjut (hari/bulan/tahun).",
+            },
+        )
         if money:
             nilai_col = columns.index("nilai")
-            sheet.data_validation(1, nilai_col, last, nilai_col, {
-                "validate": "integer", "criteria": ">", "value": 0, "error_type": "warning",
-                "error_title": "Nilai (Rp)", "error_message": "Isi jumlah rupiah tanpa titik atau koma, lebih dari 0.",
-            })  # fmt: skip
+            sheet.data_validation(
+                1,
+                nilai_col,
+                last,
+                nilai_col,
+                {
+                    "validate": "integer",
+                    "criteria": ">",
+                    "value": 0,
+                    "error_type": "warning",
+                    "error_title": "Nilai (Rp)",
+                    "error_message": "Isi jumlah rupiah tanpa titik atau koma, lebih dari 0.",
+                },
+            )
     guide = workbook.add_worksheet("Petunjuk")
     guide.set_column(0, 0, 26)
     guide.set_column(1, 1, 70)
@@ -173,14 +232,18 @@ def write_return_workbook(table, path: Path, statuses: tuple[str, ...], money: b
     guide.write_string(0, 1, "Arti", bold)
     for row, status in enumerate(statuses, start=1):
         guide.write_string(row, 0, status)
-        guide.write_string(row, 1, STATUS_BY_NAME[status].label + (" (isi Nilai)" if STATUS_BY_NAME[status].money else ""))
+        guide.write_string(
+            row, 1, STATUS_BY_NAME[status].label + (" (isi Nilai)" if STATUS_BY_NAME[status].money else "")
+        )
     notes = [
-        "Isi kolom Status Tindak Lanjut, Tanggal" + (", Nilai (Rp)" if money else "") + ", Kegiatan dan Keterangan; "
+        "Isi kolom Status Tindak Lanjut, Tanggal"
+        + (", Nilai (Rp)" if money else "")
+        + ", Kegiatan dan Keterangan; "
         "jangan ubah ID Rujukan dan NIK.",
         "Boleh dikirim sebagian; satu baris per kejadian (misalnya diterima, lalu selesai di baris lain).",
         "Koreksi: tulis 'koreksi: <alasan>' di Keterangan.",
         "Simpan lalu letakkan di folder tindak_lanjut/<program>/<bulan YYYY-MM>/ (panduan: docs/tindak_lanjut.md).",
-    ]  # fmt: skip
+    ]
     for row, note in enumerate(notes, start=help_rows + 1):
         guide.write_string(row, 0, "Catatan" if row == help_rows + 1 else "")
         guide.write_string(row, 1, note)
@@ -230,10 +293,15 @@ def write_export(
             "row_count": table.num_rows,
             "columns": [{"name": c, "type": types[c]} for c in table.column_names],
             "xlsx_sheets": xlsx_sheet_names(program, table.num_rows),
-            "files": {name: {"sha256": sha256_file(work / name), "bytes": (work / name).stat().st_size} for name in files},
-            "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "files": {
+                name: {"sha256": sha256_file(work / name), "bytes": (work / name).stat().st_size}
+                for name in files
+            },
+            "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
-        (work / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        (work / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
         _swap_into_place(work, final)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)

@@ -39,7 +39,9 @@ def _write_village(path: Path, issues: list[tuple]) -> None:
 
 
 @private_files()
-def write_feedback(period: str, villages: list[str] | None = None, conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
+def write_feedback(
+    period: str, villages: list[str] | None = None, conn_id: str = db.WAREHOUSE_CONN_ID
+) -> int:
     """Rewrite the feedback of a period's ``villages`` (all of them when None); return the number of
     those villages with a file.
 
@@ -49,8 +51,10 @@ def write_feedback(period: str, villages: list[str] | None = None, conn_id: str 
     the other villages' files are not touched.
     """
     with db.transaction(conn_id) as cur:
-        cur.execute(db.sql_file("quality/select_feedback.sql"),
-                    {"period": period, "villages": None if villages is None else list(villages)})  # fmt: skip
+        cur.execute(
+            db.sql_file("quality/select_feedback.sql"),
+            {"period": period, "villages": None if villages is None else list(villages)},
+        )
         rows = cur.fetchall()
     by_village: dict[str, list[tuple]] = {}
     for kode_desa, *row, _key in rows:  # _key: the row's key in its file, for the order only
@@ -68,8 +72,14 @@ def write_feedback(period: str, villages: list[str] | None = None, conn_id: str 
                 aside.replace(path)
             else:
                 path.unlink(missing_ok=True)
-        log.info("feedback for period %s: %d of %d village(s) asked have a file, %d line(s), in %s",
-                 period, len(by_village), len(set(villages)), len(rows), target)  # fmt: skip
+        log.info(
+            "feedback for period %s: %d of %d village(s) asked have a file, %d line(s), in %s",
+            period,
+            len(by_village),
+            len(set(villages)),
+            len(rows),
+            target,
+        )
         return len(by_village)
 
     staging = target.parent / f".{period}.{uuid.uuid4().hex}.tmp"
@@ -83,5 +93,7 @@ def write_feedback(period: str, villages: list[str] | None = None, conn_id: str 
     staging.rename(target)
     if old:
         shutil.rmtree(old)
-    log.info("feedback for period %s: %d village(s), %d line(s), in %s", period, len(by_village), len(rows), target)
+    log.info(
+        "feedback for period %s: %d village(s), %d line(s), in %s", period, len(by_village), len(rows), target
+    )
     return len(by_village)

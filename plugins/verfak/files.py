@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 #: The most a file or folder we write may allow: owner read/write, group read, others nothing.
 FILE_MODE = 0o640
@@ -80,7 +80,11 @@ def open_under(root: Path, relative: str) -> int:
     link (``O_NOFOLLOW`` on every component, ``..`` refused), so what is read is the regular file
     that lies in ``root``, even if a folder is swapped for a link after the file was found."""
     parts = Path(relative).parts
-    if not parts or any(part in ("..", ".", "") or "/" in part for part in parts) or Path(relative).is_absolute():
+    if (
+        not parts
+        or any(part in ("..", ".", "") or "/" in part for part in parts)
+        or Path(relative).is_absolute()
+    ):
         raise NotARegularFile(f"{relative}: not a plain path under the landing folder")
     nofollow = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
     folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))

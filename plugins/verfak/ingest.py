@@ -94,8 +94,11 @@ def _walk(landing: Path) -> tuple[list[tuple[str, os.stat_result]], list[tuple[s
 def record_skipped(cur, skipped: list[tuple[str, str]]) -> None:
     """Remember skipped paths for the nightly report, and log them (the path only)."""
     for relative, reason in skipped:
-        log.warning("%s: skipped (%s): ingest reads no link and nothing but regular files in the landing zone",
-                    relative, "a link" if reason == "tautan" else "not a regular file")  # fmt: skip
+        log.warning(
+            "%s: skipped (%s): ingest reads no link and nothing but regular files in the landing zone",
+            relative,
+            "a link" if reason == "tautan" else "not a regular file",
+        )
         cur.execute(
             """INSERT INTO raw.skipped_path (path, reason) VALUES (%s, %s)
                ON CONFLICT (path) DO UPDATE SET reason = EXCLUDED.reason, last_seen_at = now()""",
@@ -126,14 +129,16 @@ def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
             continue  # the agencies' return files: verfak.tindak_lanjut
         if (relative, stat.st_size, file_time(stat.st_mtime).timestamp()) not in known:
             found.append(relative)
-    log.info("landing zone %s: %d new or changed file(s), %d path(s) skipped", landing, len(found), len(skipped))
+    log.info(
+        "landing zone %s: %d new or changed file(s), %d path(s) skipped", landing, len(found), len(skipped)
+    )
     return found
 
 
 def file_time(seconds: float) -> dt.datetime:
     """A file's modification time as stored in the warehouse (UTC)."""
     # microsecond precision, as PostgreSQL keeps it, so the comparison in discover() is exact
-    return dt.datetime.fromtimestamp(round(seconds, 6), tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(round(seconds, 6), tz=dt.UTC)
 
 
 def _period_of(folder: str) -> str | None:
@@ -144,7 +149,9 @@ def _period_of(folder: str) -> str | None:
     return f"{loose.group(1)}-{int(loose.group(2)):02d}" if loose else None
 
 
-def _locate(relative: str, villages: dict[str, str]) -> tuple[str | None, str | None, str | None, ReadResult | None]:
+def _locate(
+    relative: str, villages: dict[str, str]
+) -> tuple[str | None, str | None, str | None, ReadResult | None]:
     """Period, village (dotted code) and folder name from the path, or a rejection.
 
     A misplaced file is rejected, but with the period and the village its path shows wherever
@@ -155,9 +162,15 @@ def _locate(relative: str, villages: dict[str, str]) -> tuple[str | None, str | 
     folders = parts[:-1]
     folder = parts[1] if len(parts) >= 3 else None  # the village folder's name as written, if there is one
     period = next((p for p in map(_period_of, folders[:1]) if p), None) or next(
-        (p for p in map(_period_of, folders) if p), None)  # fmt: skip
+        (p for p in map(_period_of, folders) if p), None
+    )
     kode_desa = next((villages[k] for k in (normalise_kode_desa(f) for f in folders) if k in villages), None)
-    if len(parts) == 3 and _PERIOD.match(parts[0]) and kode_desa and villages.get(normalise_kode_desa(folder) or ""):
+    if (
+        len(parts) == 3
+        and _PERIOD.match(parts[0])
+        and kode_desa
+        and villages.get(normalise_kode_desa(folder) or "")
+    ):
         return period, kode_desa, folder, None
     where = "File harus diletakkan di folder <periode YYYY-MM>/<kode desa>/, misalnya 2024-06/32.16.12.2003/"
     if len(parts) == 3 and not _PERIOD.match(parts[0]):
@@ -198,7 +211,9 @@ class LandingFile:
         return file_time(self.stat.st_mtime)
 
 
-def open_landing_file(relative: str, landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> LandingFile | None:
+def open_landing_file(
+    relative: str, landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID
+) -> LandingFile | None:
     """Read ``landing/relative`` once, no further than the size limit, so the SHA-256 and the parse
     use the same bytes; None when it is a link or not a regular file (skipped and recorded for the
     report). Village files and agency return files are read the same way."""
@@ -226,11 +241,16 @@ def read_rows(file: LandingFile, **options) -> ReadResult:
         return ReadResult().reject(over.code, over.message)
     try:
         return read_submission(file.path, data=file.data, limits=file.limits, **options)
-    except Exception as error:  # noqa: BLE001 - one bad file must not end the run
+    except Exception as error:
         # The type and the place only: an exception's message can quote a cell (personal data).
         frames = traceback.extract_tb(error.__traceback__)
         place = ", ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames[-3:])
-        log.error("%s: reading failed with %s (%s): registered as rejected", file.relative, type(error).__name__, place)
+        log.error(
+            "%s: reading failed with %s (%s): registered as rejected",
+            file.relative,
+            type(error).__name__,
+            place,
+        )
         return ReadResult().reject("file_gagal_diproses", MSG_FAILED)
 
 
@@ -242,13 +262,24 @@ def copy_rows(cur, table: str, columns: tuple[str, ...], file_id: int, result: R
     by_sheet = bool(result.details.get("sheets"))
     for source_row, values, extra in result.rows:
         sheet, sheet_row = result.locate(source_row) if by_sheet else (None, None)
-        writer.writerow([file_id, source_row, *values, json.dumps(extra, ensure_ascii=False) if extra else None,
-                         sheet, sheet_row])  # fmt: skip
-    db.copy_rows(cur, table, ["file_id", "source_row", *columns, "extra", "source_sheet", "sheet_row"], buffer)
+        writer.writerow(
+            [
+                file_id,
+                source_row,
+                *values,
+                json.dumps(extra, ensure_ascii=False) if extra else None,
+                sheet,
+                sheet_row,
+            ]
+        )
+    db.copy_rows(
+        cur, table, ["file_id", "source_row", *columns, "extra", "source_sheet", "sheet_row"], buffer
+    )
 
 
-def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
-                conn_id: str = db.WAREHOUSE_CONN_ID) -> IngestOutcome:  # fmt: skip
+def ingest_file(
+    relative: str, landing: Path, dag_run_id: str | None = None, conn_id: str = db.WAREHOUSE_CONN_ID
+) -> IngestOutcome:
     """Register one landing-zone file and keep its rows. Idempotent by SHA-256, period and village folder.
 
     The file is opened without following links and read once (no further than the size limit):
@@ -290,12 +321,25 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
                ON CONFLICT (sha256, period, folder_desa) DO NOTHING
                RETURNING file_id""",
             (
-                sha256, relative, path.name, period, kode_desa, folder, file_format, stat.st_size,
-                file_time(stat.st_mtime), "accepted" if result.accepted else "rejected", result.reject_code,
-                result.reject_message, json.dumps(result.details), result.rows_read,
-                result.rows_read - result.rows_rejected, result.rows_rejected, dag_run_id,
+                sha256,
+                relative,
+                path.name,
+                period,
+                kode_desa,
+                folder,
+                file_format,
+                stat.st_size,
+                file_time(stat.st_mtime),
+                "accepted" if result.accepted else "rejected",
+                result.reject_code,
+                result.reject_message,
+                json.dumps(result.details),
+                result.rows_read,
+                result.rows_read - result.rows_rejected,
+                result.rows_rejected,
+                dag_run_id,
             ),
-        )  # fmt: skip
+        )
         returned = cur.fetchone()
         if returned is None:  # registered meanwhile by a parallel task
             return IngestOutcome(relative, "duplicate")
@@ -304,17 +348,30 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
         if result.accepted:
             _copy_rows(cur, file_id, result)
     outcome = IngestOutcome(
-        relative, "accepted" if result.accepted else "rejected", file_id, period, kode_desa,
-        result.rows_read, result.rows_read - result.rows_rejected, result.rows_rejected, result.reject_code,
-    )  # fmt: skip
+        relative,
+        "accepted" if result.accepted else "rejected",
+        file_id,
+        period,
+        kode_desa,
+        result.rows_read,
+        result.rows_read - result.rows_rejected,
+        result.rows_rejected,
+        result.reject_code,
+    )
     if result.accepted:
         log.info(
             "%s: file %s accepted, %d row(s) read = %d passed + %d rejected at intake (%d empty form row(s) skipped)",
-            relative, file_id, outcome.rows_read, outcome.rows_passed, outcome.rows_rejected,
+            relative,
+            file_id,
+            outcome.rows_read,
+            outcome.rows_passed,
+            outcome.rows_rejected,
             result.details.get("rows_skipped", 0),
-        )  # fmt: skip
+        )
     else:
-        log.warning("%s: file %s rejected (%s): %s", relative, file_id, result.reject_code, result.reject_message)
+        log.warning(
+            "%s: file %s rejected (%s): %s", relative, file_id, result.reject_code, result.reject_message
+        )
     return outcome
 
 
@@ -335,14 +392,23 @@ def _copy_rows(cur, file_id: int, result: ReadResult) -> None:
         writer = csv.writer(buffer)
         for issue in result.issues:
             writer.writerow(
-                [file_id, issue.source_row, "intake", issue.rule_id, issue.severity, issue.column,
-                 issue.value_sent, issue.message]
-            )  # fmt: skip
+                [
+                    file_id,
+                    issue.source_row,
+                    "intake",
+                    issue.rule_id,
+                    issue.severity,
+                    issue.column,
+                    issue.value_sent,
+                    issue.message,
+                ]
+            )
         db.copy_rows(
-            cur, "quality.row_issue",
+            cur,
+            "quality.row_issue",
             ["file_id", "source_row", "stage", "rule_id", "severity", "column_name", "value_sent", "message"],
             buffer,
-        )  # fmt: skip
+        )
 
 
 def resolve_superseded(conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
@@ -356,8 +422,16 @@ def resolve_superseded(conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
 
 def summarise(outcomes: list[dict]) -> dict:
     """Totals over the files of one ingest run, for the log and the run summary."""
-    totals = {"files": len(outcomes), "accepted": 0, "rejected": 0, "duplicate": 0, "skipped": 0,
-              "rows_read": 0, "rows_passed": 0, "rows_rejected": 0}  # fmt: skip
+    totals = {
+        "files": len(outcomes),
+        "accepted": 0,
+        "rejected": 0,
+        "duplicate": 0,
+        "skipped": 0,
+        "rows_read": 0,
+        "rows_passed": 0,
+        "rows_rejected": 0,
+    }
     for outcome in outcomes:
         totals[outcome["status"]] += 1
         for key in ("rows_read", "rows_passed", "rows_rejected"):

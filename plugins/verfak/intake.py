@@ -43,9 +43,9 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from verfak import bounds
 from verfak.bounds import Limits, OverLimit
@@ -67,7 +67,9 @@ _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _EMPTY_BYTES = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"
 
 MSG_EMPTY = "File kosong: tidak ada isi sama sekali. Kirim ulang file yang berisi data."
-MSG_PASSWORD = "File Excel dilindungi kata sandi sehingga tidak bisa dibaca. Hapus kata sandinya lalu kirim ulang."
+MSG_PASSWORD = (
+    "File Excel dilindungi kata sandi sehingga tidak bisa dibaca. Hapus kata sandinya lalu kirim ulang."
+)
 MSG_PDF = (
     "File ini sebenarnya PDF (hasil cetak atau pindaian), bukan Excel atau CSV, walaupun namanya {name}. "
     "Kirim file Excel (.xlsx) aslinya, jangan hasil cetak atau pindaian."
@@ -204,8 +206,9 @@ def _labels(columns: list[str], labels: dict[str, str] = LABELS) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " dan " + names[-1]
 
 
-def _id_issues(source_row: int, found: dict[str, list[tuple[str, str]]],
-               labels: dict[str, str] = LABELS) -> list[RowIssue]:  # fmt: skip
+def _id_issues(
+    source_row: int, found: dict[str, list[tuple[str, str]]], labels: dict[str, str] = LABELS
+) -> list[RowIssue]:
     """The row's ID problems, one issue per kind (``found``: kind -> [(column, text), ...])."""
     issues = []
     for kind, cells in found.items():
@@ -214,29 +217,43 @@ def _id_issues(source_row: int, found: dict[str, list[tuple[str, str]]],
         label = _labels(columns, labels)
         kata = "diketik" if len(columns) == 1 else "keduanya diketik"
         if kind == "angka":
-            issues.append(RowIssue(
-                source_row, "id_diketik_angka", ", ".join(columns), value,
-                f"{label} {kata} sebagai angka di Excel, sehingga digit terakhir bisa hilang "
-                f"(Excel hanya menyimpan 15 digit). Ubah format kolom {label} menjadi Teks, "
-                f"lalu ketik ulang {label} sesuai KTP/KK.",
-            ))  # fmt: skip
+            issues.append(
+                RowIssue(
+                    source_row,
+                    "id_diketik_angka",
+                    ", ".join(columns),
+                    value,
+                    f"{label} {kata} sebagai angka di Excel, sehingga digit terakhir bisa hilang "
+                    f"(Excel hanya menyimpan 15 digit). Ubah format kolom {label} menjadi Teks, "
+                    f"lalu ketik ulang {label} sesuai KTP/KK.",
+                )
+            )
         else:
-            issues.append(RowIssue(
-                source_row, "id_notasi_ilmiah", ", ".join(columns), value,
-                f"{label} tertulis dalam notasi ilmiah ({cells[0][1].strip()}), sehingga digitnya sudah hilang. "
-                f"Ubah format kolom {label} menjadi Teks di Excel, ketik ulang {label} sesuai KTP/KK, "
-                f"lalu simpan dan kirim ulang.",
-            ))  # fmt: skip
+            issues.append(
+                RowIssue(
+                    source_row,
+                    "id_notasi_ilmiah",
+                    ", ".join(columns),
+                    value,
+                    f"{label} tertulis dalam notasi ilmiah ({cells[0][1].strip()}), sehingga digitnya sudah hilang. "
+                    f"Ubah format kolom {label} menjadi Teks di Excel, ketik ulang {label} sesuai KTP/KK, "
+                    f"lalu simpan dan kirim ulang.",
+                )
+            )
     return issues
 
 
 def _phone_issue(source_row: int, kind: str, text: str) -> RowIssue:
     if kind == "angka":
-        message = (f"No. HP diketik sebagai angka di Excel sehingga angka 0 di depan hilang (tertulis {text}). "
-                   "Ubah format kolom No. HP menjadi Teks lalu ketik ulang, misalnya 081234567890.")  # fmt: skip
+        message = (
+            f"No. HP diketik sebagai angka di Excel sehingga angka 0 di depan hilang (tertulis {text}). "
+            "Ubah format kolom No. HP menjadi Teks lalu ketik ulang, misalnya 081234567890."
+        )
         return RowIssue(source_row, "no_hp_diketik_angka", _PHONE, text, message, "warning")
-    message = (f"No. HP tertulis dalam notasi ilmiah ({text.strip()}) sehingga digitnya hilang dan nomor tidak "
-               "dipakai. Ubah format kolom No. HP menjadi Teks lalu ketik ulang, misalnya 081234567890.")  # fmt: skip
+    message = (
+        f"No. HP tertulis dalam notasi ilmiah ({text.strip()}) sehingga digitnya hilang dan nomor tidak "
+        "dipakai. Ubah format kolom No. HP menjadi Teks lalu ketik ulang, misalnya 081234567890."
+    )
     return RowIssue(source_row, "no_hp_notasi_ilmiah", _PHONE, text, message, "warning")
 
 
@@ -315,7 +332,9 @@ def _rows_after_header(
             if longest > max_chars:
                 sheet, row = result.locate(source_row)
                 column = next(i for i, t in enumerate(texts) if t and len(t) == longest)
-                where = f"{bounds.column_letters(column + 1)}{row}" + (f" di sheet '{sheet}'" if sheet else "")
+                where = f"{bounds.column_letters(column + 1)}{row}" + (
+                    f" di sheet '{sheet}'" if sheet else ""
+                )
                 over = bounds.cell_too_long(where, longest, max_chars)
                 result.reject(over.code, over.message)
                 return 0
@@ -352,7 +371,8 @@ def _check_columns(result: ReadResult, mapping: dict[int, str], contract: Contra
     if missing:
         result.reject(
             "kolom_wajib_tidak_ada",
-            "Kolom wajib tidak ditemukan: " + ", ".join(contract.labels[c] for c in missing)
+            "Kolom wajib tidak ditemukan: "
+            + ", ".join(contract.labels[c] for c in missing)
             + f". Gunakan {contract.template} (baris judul kolom harus memuat semua kolom wajib).",
         )
         return False
@@ -395,8 +415,12 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
-def _parse_csv(text: str, delimiter: str, limits: Limits | None = None, lines: list[int] | None = None,
-               ) -> list[list[str]]:  # fmt: skip
+def _parse_csv(
+    text: str,
+    delimiter: str,
+    limits: Limits | None = None,
+    lines: list[int] | None = None,
+) -> list[list[str]]:
     """The records of a CSV text; with ``limits``, over the row or column limit raises ``OverLimit``
     (a cell over the length limit raises ``csv.Error`` from the reader: see ``_read_csv``), and
     ``lines`` gets [records read, lines read] as it goes."""
@@ -407,16 +431,24 @@ def _parse_csv(text: str, delimiter: str, limits: Limits | None = None, lines: l
     lines = lines if lines is not None else [0, 0]
     for cells in reader:
         if len(cells) > limits.columns:
-            raise OverLimit("terlalu_banyak_kolom", (
-                f"Baris {bounds.number(len(rows) + 1)} berisi {bounds.number(len(cells))} kolom; batasnya "
-                f"{bounds.number(limits.columns)} kolom. Mungkin pemisah kolom salah atau ada baris yang rusak: "
-                "buka file di Excel, periksa baris tersebut, simpan ulang sebagai CSV, lalu kirim ulang."))  # fmt: skip
+            raise OverLimit(
+                "terlalu_banyak_kolom",
+                (
+                    f"Baris {bounds.number(len(rows) + 1)} berisi {bounds.number(len(cells))} kolom; batasnya "
+                    f"{bounds.number(limits.columns)} kolom. Mungkin pemisah kolom salah atau ada baris yang rusak: "
+                    "buka file di Excel, periksa baris tersebut, simpan ulang sebagai CSV, lalu kirim ulang."
+                ),
+            )
         rows.append(cells)
         lines[:] = len(rows), reader.line_num
         if len(rows) > limits.rows:
-            raise OverLimit("terlalu_banyak_baris", (
-                f"File berisi lebih dari {bounds.number(limits.rows)} baris (batasnya). Satu desa biasanya jauh "
-                "lebih sedikit: hapus baris kosong atau baris lain di bawah tabel, simpan, lalu kirim ulang."))  # fmt: skip
+            raise OverLimit(
+                "terlalu_banyak_baris",
+                (
+                    f"File berisi lebih dari {bounds.number(limits.rows)} baris (batasnya). Satu desa biasanya jauh "
+                    "lebih sedikit: hapus baris kosong atau baris lain di bawah tabel, simpan, lalu kirim ulang."
+                ),
+            )
     return rows
 
 
@@ -498,7 +530,9 @@ def _excel_unreadable(result: ReadResult) -> ReadResult:
     )
 
 
-def _load_sheets(workbook, result: ReadResult, limits: Limits, contract: Contract = VILLAGE) -> list[_Sheet] | None:
+def _load_sheets(
+    workbook, result: ReadResult, limits: Limits, contract: Contract = VILLAGE
+) -> list[_Sheet] | None:
     """Every sheet with a header; each sheet's size checked before its cells become Python objects
     (the only check an .xls gets, and the one on all sheets together); None if rejected."""
     visible = {m.name for m in workbook.sheets_metadata if str(m.visible).endswith("Visible")}
@@ -521,8 +555,9 @@ def _load_sheets(workbook, result: ReadResult, limits: Limits, contract: Contrac
     return sheets
 
 
-def _read_excel(path: Path, data: bytes, result: ReadResult, limits: Limits,
-                contract: Contract = VILLAGE) -> ReadResult:  # fmt: skip
+def _read_excel(
+    path: Path, data: bytes, result: ReadResult, limits: Limits, contract: Contract = VILLAGE
+) -> ReadResult:
     import python_calamine as calamine
 
     is_ole = data.startswith(_OLE)
@@ -581,8 +616,14 @@ def _read_excel(path: Path, data: bytes, result: ReadResult, limits: Limits,
         entry = {"sheet": sheet.name, "header_row": sheet.first_row + header_index, "rows": 0}
         result.details["sheets"].append(entry)
         entry["rows"] = _rows_after_header(
-            result, sheet.rows, header_index, mapping, index * SHEET_STRIDE + sheet.first_row - 1, max_chars,
-            contract)
+            result,
+            sheet.rows,
+            header_index,
+            mapping,
+            index * SHEET_STRIDE + sheet.first_row - 1,
+            max_chars,
+            contract,
+        )
         if not result.accepted:
             return result
     result.details["header_row"] = result.details["sheets"][0]["header_row"]
@@ -607,8 +648,13 @@ def _content_kind(data: bytes) -> str:
     return "text"
 
 
-def read_submission(path: Path, kode_desa_folder: str | None = None, data: bytes | None = None,
-                    limits: Limits | None = None, contract: Contract = VILLAGE) -> ReadResult:  # fmt: skip
+def read_submission(
+    path: Path,
+    kode_desa_folder: str | None = None,
+    data: bytes | None = None,
+    limits: Limits | None = None,
+    contract: Contract = VILLAGE,
+) -> ReadResult:
     """Read one submission file; file-level problems come back as a rejection, never raised.
 
     ``kode_desa_folder`` (plain 10 digits) is the village of the file's folder: a file whose
@@ -640,8 +686,13 @@ def read_submission(path: Path, kode_desa_folder: str | None = None, data: bytes
     if kind == "pdf":
         return result.reject("file_pdf", MSG_PDF.format(name=path.suffix.lower()))
     if kind == "binary":
-        return result.reject(*(("bukan_csv", MSG_NOT_CSV) if suffix_format == "csv" else
-                               ("excel_tidak_terbaca", MSG_NOT_EXCEL)))  # fmt: skip
+        return result.reject(
+            *(
+                ("bukan_csv", MSG_NOT_CSV)
+                if suffix_format == "csv"
+                else ("excel_tidak_terbaca", MSG_NOT_EXCEL)
+            )
+        )
     if kind == "excel":
         _read_excel(path, data, result, limits, contract)
     else:
@@ -652,10 +703,11 @@ def read_submission(path: Path, kode_desa_folder: str | None = None, data: bytes
         return result
     if not result.rows:
         return result.reject(
-            "tanpa_data", "File hanya berisi judul kolom tanpa baris data. Isi datanya lalu kirim ulang."
-            if contract is not VILLAGE else
-            "File hanya berisi judul kolom tanpa baris data. Isi data hasil verifikasi lalu kirim ulang."
-        )  # fmt: skip
+            "tanpa_data",
+            "File hanya berisi judul kolom tanpa baris data. Isi datanya lalu kirim ulang."
+            if contract is not VILLAGE
+            else "File hanya berisi judul kolom tanpa baris data. Isi data hasil verifikasi lalu kirim ulang.",
+        )
     if kode_desa_folder:
         _check_village(result, kode_desa_folder)
     return result

@@ -155,44 +155,68 @@ def _replace_counts(cur, period: str, villages: list[str], rules, totals: dict) 
         (period, list(villages), [r.rule_id for r in rules]),
     )
     execute_values(
-        cur, "INSERT INTO quality.rule_count_desa (period, kode_desa, rule_id, evaluated, failed) VALUES %s",
-        [(period, village, rule_id, looked, bad) for (village, rule_id), (looked, bad) in sorted(totals.items())],
+        cur,
+        "INSERT INTO quality.rule_count_desa (period, kode_desa, rule_id, evaluated, failed) VALUES %s",
+        [
+            (period, village, rule_id, looked, bad)
+            for (village, rule_id), (looked, bad) in sorted(totals.items())
+        ],
         page_size=5000,
-    )  # fmt: skip
+    )
 
 
 def _check_villages(cur, period: str, period_start, run_id: int, villages: list[str]) -> int:
     """Run the village-level rules on these villages' figures, replace their flags and counts;
     return how many flags the period has."""
-    cur.execute(db.sql_file("quality/village_figures.sql"),
-                {"period": period_start, "periode": period, "villages": list(villages)})  # fmt: skip
+    cur.execute(
+        db.sql_file("quality/village_figures.sql"),
+        {"period": period_start, "periode": period, "villages": list(villages)},
+    )
     columns = [d.name for d in cur.description]
     figures = pd.DataFrame(cur.fetchall(), columns=columns)
-    for column in ("bagian_baris_ditolak", "rata_rata_layak_sebelumnya", "perubahan_relatif", "selisih_mutlak"):
+    for column in (
+        "bagian_baris_ditolak",
+        "rata_rata_layak_sebelumnya",
+        "perubahan_relatif",
+        "selisih_mutlak",
+    ):
         figures[column] = pd.to_numeric(figures[column]).astype("float64")
     checks = run_village_checks(figures, period)
     # The same rules as masks, per village (kept per village so a run can give the period's totals);
     # they must name the villages Great Expectations flagged.
     evaluated = evaluate(figures, VILLAGE_RULES)
-    ours = {(v, rule_id) for rule_id, (_, failed) in evaluated.items() for v in figures.loc[failed, "kode_desa"]}
+    ours = {
+        (v, rule_id) for rule_id, (_, failed) in evaluated.items() for v in figures.loc[failed, "kode_desa"]
+    }
     theirs = set(zip(checks.failures["kode_desa"], checks.failures["rule_id"]))
     if ours != theirs:
-        raise RuntimeError(f"village rules: Great Expectations and verfak.rules.evaluate disagree on "
-                           f"{len(ours ^ theirs)} village flag(s); fix the evaluator before loading")  # fmt: skip
+        raise RuntimeError(
+            f"village rules: Great Expectations and verfak.rules.evaluate disagree on "
+            f"{len(ours ^ theirs)} village flag(s); fix the evaluator before loading"
+        )
     totals: dict = {}
     _village_counts(figures, evaluated, totals)
     _replace_counts(cur, period, villages, VILLAGE_RULES, totals)
-    cur.execute("DELETE FROM quality.village_flag WHERE period = %s AND kode_desa = ANY(%s)", (period, list(villages)))
+    cur.execute(
+        "DELETE FROM quality.village_flag WHERE period = %s AND kode_desa = ANY(%s)", (period, list(villages))
+    )
     by_village = figures.set_index("kode_desa")
     cur.executemany(
         """INSERT INTO quality.village_flag (period, kode_desa, rule_id, severity, message, figures, run_id)
            VALUES (%s, %s, %s, %s, %s, %s, %s)""",
         [
-            (period, f.kode_desa, f.rule_id, f.severity, f.message,
-             by_village.loc[f.kode_desa].to_json(), run_id)
+            (
+                period,
+                f.kode_desa,
+                f.rule_id,
+                f.severity,
+                f.message,
+                by_village.loc[f.kode_desa].to_json(),
+                run_id,
+            )
             for f in checks.failures.itertuples()
         ],
-    )  # fmt: skip
+    )
     cur.execute("SELECT count(*) FROM quality.village_flag WHERE period = %s", (period,))
     return cur.fetchone()[0]
 
@@ -205,11 +229,12 @@ def _period_totals(cur, period_start) -> tuple[int, int]:
     return cur.fetchone()
 
 
-def validate_and_load_period(period: str, dag_run_id: str | None = None,
-                             conn_id: str = db.WAREHOUSE_CONN_ID) -> PeriodOutcome:  # fmt: skip
+def validate_and_load_period(
+    period: str, dag_run_id: str | None = None, conn_id: str = db.WAREHOUSE_CONN_ID
+) -> PeriodOutcome:
     """Validate the changed villages of one period (and those sharing a NIK with them) and load
     what passes into core: one batch, one transaction."""
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     period_start, _ = period_bounds(period)
     max_rows = config.load_chunk_rows()
     conn = db.connect(conn_id)
@@ -218,7 +243,9 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
             # One core load at a time (periods share people's histories); a second run waits for it.
             cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.core_load'))")
             cur.execute(db.sql_file("staging/select_current_files.sql"), {"periode": period})
-            current = {kode_desa: (file_id, rows, changed) for kode_desa, file_id, rows, changed in cur.fetchall()}
+            current = {
+                kode_desa: (file_id, rows, changed) for kode_desa, file_id, rows, changed in cur.fetchall()
+            }
             changed = sorted(v for v, (_, _, is_new) in current.items() if is_new)
             if not changed:
                 loaded, layak = _period_totals(cur, period_start)
@@ -232,9 +259,11 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
                 """CREATE TEMP TABLE tmp_batch_key (file_id bigint, source_row integer, kode_desa text, nik text,
                        no_kk text) ON COMMIT DROP"""
             )
-            files = lambda villages: [(v, current[v][0], current[v][1]) for v in villages]  # noqa: E731
+            files = lambda villages: [(v, current[v][0], current[v][1]) for v in villages]
             _stage_keys(cur, files(changed), max_rows)
-            cur.execute(db.sql_file("staging/neighbour_villages.sql"), {"period": period_start, "villages": changed})
+            cur.execute(
+                db.sql_file("staging/neighbour_villages.sql"), {"period": period_start, "villages": changed}
+            )
             neighbours = [row[0] for row in cur.fetchall()]
             _stage_keys(cur, files(neighbours), max_rows)
             batch = sorted(changed + neighbours)
@@ -244,13 +273,21 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
             log.info(
                 "period %s: batch of %d village(s) with a new file (%s) and %d sharing a NIK with them (%s); "
                 "about %d row(s) in %d chunk(s) of at most %d row(s) (VERFAK_LOAD_CHUNK_ROWS)",
-                period, len(changed), _codes(changed), len(neighbours), _codes(neighbours) or "none",
-                total_rows, len(groups), max_rows,
-            )  # fmt: skip
+                period,
+                len(changed),
+                _codes(changed),
+                len(neighbours),
+                _codes(neighbours) or "none",
+                total_rows,
+                len(groups),
+                max_rows,
+            )
 
             # 2. Type, check and stage the batch, chunk by chunk.
-            cur.execute("DELETE FROM staging.verifikasi WHERE period = %s AND kode_desa = ANY(%s)",
-                        (period_start, batch))  # fmt: skip
+            cur.execute(
+                "DELETE FROM staging.verifikasi WHERE period = %s AND kode_desa = ANY(%s)",
+                (period_start, batch),
+            )
             cur.execute(
                 """CREATE TEMP TABLE tmp_gate_failure (file_id bigint, source_row integer, rule_id text,
                        severity text, column_name text, message text) ON COMMIT DROP"""
@@ -282,8 +319,14 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
             log.info(
                 "period %s: %d row(s) of %d village(s) checked against %d rules: %d failure(s), %d row(s) held out, "
                 "%d with warnings",
-                period, validated, len(batch), len(RULES), failures, failed_rows, warned_rows,
-            )  # fmt: skip
+                period,
+                validated,
+                len(batch),
+                len(RULES),
+                failures,
+                failed_rows,
+                warned_rows,
+            )
 
             # 3. Issues, core, village rules, counts: the batch's villages only.
             cur.executemany(
@@ -292,23 +335,42 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
                    ON CONFLICT (rule_id) DO UPDATE SET severity = EXCLUDED.severity,
                        column_name = EXCLUDED.column_name, expectation = EXCLUDED.expectation,
                        message = EXCLUDED.message, description = EXCLUDED.description""",
-                [(r.rule_id, r.severity, r.column, r.expectation, r.message, r.description)
-                 for r in (*RULES, *VILLAGE_RULES)],  # fmt: skip
+                [
+                    (r.rule_id, r.severity, r.column, r.expectation, r.message, r.description)
+                    for r in (*RULES, *VILLAGE_RULES)
+                ],
             )
             cur.execute(
                 """INSERT INTO quality.validation_run (period, dag_run_id, started_at, finished_at, rows_validated,
                        rows_passed, rows_failed, gx_success, data_docs_index)
                    VALUES (%s, %s, %s, now(), %s, %s, %s, %s, %s) RETURNING run_id""",
-                (period, dag_run_id, started, validated, validated - failed_rows, failed_rows, failures == 0,
-                 str(docs_index) if docs_index else None),
-            )  # fmt: skip
+                (
+                    period,
+                    dag_run_id,
+                    started,
+                    validated,
+                    validated - failed_rows,
+                    failed_rows,
+                    failures == 0,
+                    str(docs_index) if docs_index else None,
+                ),
+            )
             run_id = cur.fetchone()[0]
-            db.run_sql_file(cur, "quality/record_gate_issues.sql",
-                            {"period": period, "villages": batch, "run_id": run_id, **shorten_sql_params()})  # fmt: skip
+            db.run_sql_file(
+                cur,
+                "quality/record_gate_issues.sql",
+                {"period": period, "villages": batch, "run_id": run_id, **shorten_sql_params()},
+            )
             _replace_counts(cur, period, batch, RULES, counts)
-            db.run_sql_file(cur, "core/load_period.sql", {
-                "period": period_start, "villages": batch, "loaded_files": [current[v][0] for v in changed],
-            })  # fmt: skip
+            db.run_sql_file(
+                cur,
+                "core/load_period.sql",
+                {
+                    "period": period_start,
+                    "villages": batch,
+                    "loaded_files": [current[v][0] for v in changed],
+                },
+            )
             # Village rules: the batch's villages and those with no current file (a vanished submission).
             checked = sorted(set(batch) | (set(known) - set(current)))
             flags = _check_villages(cur, period, period_start, run_id, checked)
@@ -325,13 +387,32 @@ def validate_and_load_period(period: str, dag_run_id: str | None = None,
     # Feedback: the batch's villages and those with no current file (told of a rejected file).
     villages_told = write_feedback(period, sorted(set(batch) | (set(known) - set(current))), conn_id=conn_id)
     outcome = PeriodOutcome(
-        period, validated, loaded, failed_rows, warned_rows, layak, villages_told, flags,
-        str(docs_index) if docs_index else None, len(changed), len(batch), len(groups),
-    )  # fmt: skip
+        period,
+        validated,
+        loaded,
+        failed_rows,
+        warned_rows,
+        layak,
+        villages_told,
+        flags,
+        str(docs_index) if docs_index else None,
+        len(changed),
+        len(batch),
+        len(groups),
+    )
     log.info(
         "period %s loaded: batch of %d village(s) (%d with a new file): %d validated (Great Expectations on %d), "
         "%d quarantined, %d with warnings; the period now has %d in core (%d layak); feedback rewritten for the "
         "batch, %d village(s) of it with a file",
-        period, len(batch), len(changed), validated, gx_rows, failed_rows, warned_rows, loaded, layak, villages_told,
-    )  # fmt: skip
+        period,
+        len(batch),
+        len(changed),
+        validated,
+        gx_rows,
+        failed_rows,
+        warned_rows,
+        loaded,
+        layak,
+        villages_told,
+    )
     return outcome

@@ -77,9 +77,18 @@ def load_outcome_reference(cur) -> None:
            VALUES (%s, %s, %s, %s, %s, %s)
            ON CONFLICT (status) DO UPDATE SET label = EXCLUDED.label, allowed_first = EXCLUDED.allowed_first,
                allowed_after = EXCLUDED.allowed_after, money = EXCLUDED.money, category = EXCLUDED.category""",
-        [(s.status, s.label, FIRST in s.allowed_after, [a for a in s.allowed_after if a is not FIRST], s.money,
-          s.category) for s in STATUSES],
-    )  # fmt: skip
+        [
+            (
+                s.status,
+                s.label,
+                FIRST in s.allowed_after,
+                [a for a in s.allowed_after if a is not FIRST],
+                s.money,
+                s.category,
+            )
+            for s in STATUSES
+        ],
+    )
     cur.executemany(
         """INSERT INTO quality.rule (rule_id, severity, column_name, expectation, message, description)
            VALUES (%s, %s, %s, %s, %s, %s)

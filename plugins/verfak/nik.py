@@ -30,7 +30,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-__all__ = ["NikParts", "parse_nik", "nik_columns", "mask_nik", "PREFIX_BEKASI"]
+__all__ = ["PREFIX_BEKASI", "NikParts", "mask_nik", "nik_columns", "parse_nik"]
 
 PREFIX_BEKASI = "3216"
 _NIK_RE = re.compile(r"[0-9]{16}")  # explicit ASCII digits: \d would accept e.g. '٣'
@@ -38,15 +38,15 @@ _NIK_RE = re.compile(r"[0-9]{16}")  # explicit ASCII digits: \d would accept e.g
 
 @dataclass(frozen=True)
 class NikParts:
-    nik: str                    # the input ('' for None / non-str)
-    format_ok: bool             # exactly 16 ASCII digits
-    kode_wilayah: str | None    # 'PP.KK.CC', when format_ok
-    dalam_bekasi: bool          # format_ok and prefix 3216
-    jenis_kelamin: str | None   # 'L' / 'P' from the day field, None if the day is impossible
+    nik: str  # the input ('' for None / non-str)
+    format_ok: bool  # exactly 16 ASCII digits
+    kode_wilayah: str | None  # 'PP.KK.CC', when format_ok
+    dalam_bekasi: bool  # format_ok and prefix 3216
+    jenis_kelamin: str | None  # 'L' / 'P' from the day field, None if the day is impossible
     tanggal_lahir: date | None  # real date with inferred century, else None
-    ddmmyy: str | None          # 'DDMMYY' with the +40 removed, set when tanggal_lahir is
-    serial_ok: bool             # format_ok and serial != '0000'
-    errors: tuple[str, ...]     # 'nik_format' | 'nik_tanggal' | 'nik_serial'
+    ddmmyy: str | None  # 'DDMMYY' with the +40 removed, set when tanggal_lahir is
+    serial_ok: bool  # format_ok and serial != '0000'
+    errors: tuple[str, ...]  # 'nik_format' | 'nik_tanggal' | 'nik_serial'
 
 
 def _day_sex(dd: int) -> tuple[int, str] | None:

@@ -33,21 +33,44 @@ class OutcomeStatus:
 
 
 STATUSES: tuple[OutcomeStatus, ...] = (
-    OutcomeStatus("diterima", "diterima/terdaftar di program", (FIRST, "tidak_dapat_dihubungi"), category="diterima"),
-    OutcomeStatus("ditolak", "menolak atau ditolak (tulis alasannya di keterangan)",
-                  (FIRST, "tidak_dapat_dihubungi", "diterima"), category="ditolak"),
-    OutcomeStatus("tidak_dapat_dihubungi", "tidak dapat dihubungi/ditemui",
-                  (FIRST, "tidak_dapat_dihubungi"), category="tidak_dapat_dihubungi"),
-    OutcomeStatus("tidak_memenuhi_syarat", "tidak memenuhi syarat program",
-                  (FIRST, "tidak_dapat_dihubungi", "diterima"), category="ditolak"),
+    OutcomeStatus(
+        "diterima", "diterima/terdaftar di program", (FIRST, "tidak_dapat_dihubungi"), category="diterima"
+    ),
+    OutcomeStatus(
+        "ditolak",
+        "menolak atau ditolak (tulis alasannya di keterangan)",
+        (FIRST, "tidak_dapat_dihubungi", "diterima"),
+        category="ditolak",
+    ),
+    OutcomeStatus(
+        "tidak_dapat_dihubungi",
+        "tidak dapat dihubungi/ditemui",
+        (FIRST, "tidak_dapat_dihubungi"),
+        category="tidak_dapat_dihubungi",
+    ),
+    OutcomeStatus(
+        "tidak_memenuhi_syarat",
+        "tidak memenuhi syarat program",
+        (FIRST, "tidak_dapat_dihubungi", "diterima"),
+        category="ditolak",
+    ),
     OutcomeStatus("mengikuti", "sedang mengikuti pelatihan", ("diterima", "mengikuti"), category="diterima"),
     OutcomeStatus("selesai", "selesai/lulus pelatihan", ("diterima", "mengikuti"), category="selesai"),
-    OutcomeStatus("tidak_selesai", "berhenti/tidak menyelesaikan pelatihan", ("diterima", "mengikuti"),
-                  category="ditolak"),
+    OutcomeStatus(
+        "tidak_selesai",
+        "berhenti/tidak menyelesaikan pelatihan",
+        ("diterima", "mengikuti"),
+        category="ditolak",
+    ),
     OutcomeStatus("dana_cair", "bantuan modal sudah dicairkan", ("diterima",), money=True, category="dana"),
-    OutcomeStatus("dibayar", "bantuan tunai sudah dibayarkan", (FIRST, "diterima", "tidak_dapat_dihubungi"),
-                  money=True, category="dana"),
-)  # fmt: skip
+    OutcomeStatus(
+        "dibayar",
+        "bantuan tunai sudah dibayarkan",
+        (FIRST, "diterima", "tidak_dapat_dihubungi"),
+        money=True,
+        category="dana",
+    ),
+)
 
 STATUS_BY_NAME = {s.status: s for s in STATUSES}
 STATUS_VALUES: tuple[str, ...] = tuple(s.status for s in STATUSES)
@@ -56,7 +79,16 @@ assert len(STATUS_BY_NAME) == len(STATUSES), "outcome statuses must be unique"
 assert all(a is FIRST or a in STATUS_BY_NAME for s in STATUSES for a in s.allowed_after)
 
 #: The funnel's answer columns (mart.outcome_funnel), in the order a referral moves through them.
-FUNNEL = ("dirujuk", "dijawab", "diterima", "selesai", "dana", "ditolak", "tidak_dapat_dihubungi", "belum_dijawab")
+FUNNEL = (
+    "dirujuk",
+    "dijawab",
+    "diterima",
+    "selesai",
+    "dana",
+    "ditolak",
+    "tidak_dapat_dihubungi",
+    "belum_dijawab",
+)
 
 #: A row whose ``keterangan`` starts with this (any case, spaces allowed) corrects an earlier
 #: answer: it may follow any status, even a final one (the legal-move rule is not applied).
@@ -70,30 +102,50 @@ RETURN_FOLDER = "tindak_lanjut"
 
 #: Columns of a return file, in order: pre-filled by us, then filled by the agency.
 RETURN_COLUMNS: tuple[str, ...] = (
-    "referral_id", "nik", "nama", "nama_desa", "status_tindak_lanjut", "tanggal", "nilai", "kegiatan", "keterangan",
-)  # fmt: skip
+    "referral_id",
+    "nik",
+    "nama",
+    "nama_desa",
+    "status_tindak_lanjut",
+    "tanggal",
+    "nilai",
+    "kegiatan",
+    "keterangan",
+)
 #: A file without one of these is rejected as a whole.
 RETURN_REQUIRED: tuple[str, ...] = ("referral_id", "nik", "status_tindak_lanjut", "tanggal")
 #: The columns the agency fills in.
 AGENCY_COLUMNS: tuple[str, ...] = ("status_tindak_lanjut", "tanggal", "nilai", "kegiatan", "keterangan")
 
 RETURN_LABELS: dict[str, str] = {
-    "referral_id": "ID Rujukan", "nik": "NIK", "nama": "Nama", "nama_desa": "Desa",
-    "status_tindak_lanjut": "Status Tindak Lanjut", "tanggal": "Tanggal", "nilai": "Nilai (Rp)",
-    "kegiatan": "Kegiatan", "keterangan": "Keterangan",
-}  # fmt: skip
+    "referral_id": "ID Rujukan",
+    "nik": "NIK",
+    "nama": "Nama",
+    "nama_desa": "Desa",
+    "status_tindak_lanjut": "Status Tindak Lanjut",
+    "tanggal": "Tanggal",
+    "nilai": "Nilai (Rp)",
+    "kegiatan": "Kegiatan",
+    "keterangan": "Keterangan",
+}
 
 _RETURN_VARIANTS: dict[str, tuple[str, ...]] = {
     "referral_id": ("id rujukan", "referral id", "no rujukan", "nomor rujukan", "kode rujukan"),
     "nik": ("nik", "no nik", "nomor nik", "nomor induk kependudukan", "no ktp"),
     "nama": ("nama", "nama lengkap", "nama penerima"),
     "nama_desa": ("desa", "nama desa", "desa kelurahan", "kelurahan"),
-    "status_tindak_lanjut": ("status tindak lanjut", "status", "tindak lanjut", "hasil tindak lanjut", "status tl"),
+    "status_tindak_lanjut": (
+        "status tindak lanjut",
+        "status",
+        "tindak lanjut",
+        "hasil tindak lanjut",
+        "status tl",
+    ),
     "tanggal": ("tanggal", "tgl", "tanggal tindak lanjut", "tgl tindak lanjut", "tanggal kejadian"),
     "nilai": ("nilai", "nilai rp", "jumlah", "jumlah rp", "nominal", "besaran", "jumlah dana"),
     "kegiatan": ("kegiatan", "angkatan", "gelombang", "batch", "tahap"),
     "keterangan": ("keterangan", "ket", "catatan", "alasan"),
-}  # fmt: skip
+}
 
 
 def _normalise(cell: object) -> str:

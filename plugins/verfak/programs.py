@@ -23,15 +23,42 @@ from verfak.outcomes import MONEY_STATUSES, STATUS_VALUES
 
 #: Columns an agency may receive, with their export type.
 COLUMN_TYPES: dict[str, str] = {
-    "nik": "text", "no_kk": "text", "nama": "text", "jenis_kelamin": "text", "tanggal_lahir": "date",
-    "umur": "integer", "hubungan_keluarga": "text", "alamat": "text", "rt": "text", "rw": "text",
-    "no_hp": "text", "kode_kecamatan": "text", "nama_kecamatan": "text", "kode_desa": "text",
-    "nama_desa": "text", "desil": "integer", "pekerjaan": "text", "pendidikan": "text",
-    "pendapatan_bulanan": "integer", "minat_pelatihan": "text", "memiliki_usaha": "text",
-    "minat_usaha": "text", "tanggal_verifikasi": "date",
-}  # fmt: skip
-_RULE_KEYS = {"status", "age_min", "age_max", "minat_pelatihan_any", "memiliki_usaha", "minat_usaha_or_usaha",
-              "desil_max", "repeat", "requires_outcome", "exclude_outcome"}  # fmt: skip
+    "nik": "text",
+    "no_kk": "text",
+    "nama": "text",
+    "jenis_kelamin": "text",
+    "tanggal_lahir": "date",
+    "umur": "integer",
+    "hubungan_keluarga": "text",
+    "alamat": "text",
+    "rt": "text",
+    "rw": "text",
+    "no_hp": "text",
+    "kode_kecamatan": "text",
+    "nama_kecamatan": "text",
+    "kode_desa": "text",
+    "nama_desa": "text",
+    "desil": "integer",
+    "pekerjaan": "text",
+    "pendidikan": "text",
+    "pendapatan_bulanan": "integer",
+    "minat_pelatihan": "text",
+    "memiliki_usaha": "text",
+    "minat_usaha": "text",
+    "tanggal_verifikasi": "date",
+}
+_RULE_KEYS = {
+    "status",
+    "age_min",
+    "age_max",
+    "minat_pelatihan_any",
+    "memiliki_usaha",
+    "minat_usaha_or_usaha",
+    "desil_max",
+    "repeat",
+    "requires_outcome",
+    "exclude_outcome",
+}
 _OUTCOME_KEYS = {"statuses", "final", "response_days"}
 DEFAULT_RESPONSE_DAYS = 30
 #: Columns every export starts with (from publish.referral).
@@ -91,7 +118,9 @@ def load_programs(path: Path | None = None) -> dict[str, Program]:
     for name, spec in (document.get("programs") or {}).items():
         where = f"{path.name}: program '{name}'"
         if not _NAME.match(str(name)) or name in _RESERVED:
-            raise ProgramConfigError(f"{where}: a name is lower case letters, digits and _, not {sorted(_RESERVED)}")
+            raise ProgramConfigError(
+                f"{where}: a name is lower case letters, digits and _, not {sorted(_RESERVED)}"
+            )
         if not isinstance(spec, dict) or not spec.get("agency") or not spec.get("columns"):
             raise ProgramConfigError(f"{where} needs at least 'agency' and 'columns'")
         unknown = [c for c in spec["columns"] if c not in COLUMN_TYPES]
@@ -104,7 +133,9 @@ def load_programs(path: Path | None = None) -> dict[str, Program]:
         for item in priority:
             if isinstance(item, dict):  # {outcome: {program, status}}: checked once every program is read
                 if set(item) != {"outcome"}:
-                    raise ProgramConfigError(f"{where}: a priority item is '<column> asc|desc' or {{outcome: ...}}")
+                    raise ProgramConfigError(
+                        f"{where}: a priority item is '<column> asc|desc' or {{outcome: ...}}"
+                    )
                 continue
             column, _, direction = str(item).partition(" ")
             if column not in COLUMN_TYPES or direction.strip().lower() not in ("", "asc", "desc"):
@@ -115,8 +146,17 @@ def load_programs(path: Path | None = None) -> dict[str, Program]:
         prefix = spec.get("id_prefix") or "".join(part[0] for part in name.split("_")).upper()
         statuses, final, response_days = _outcome_config(where, spec.get("tindak_lanjut"))
         programs[name] = Program(
-            name, spec["agency"], spec.get("description", ""), rule, priority, tuple(spec["columns"]), quota, prefix,
-            statuses, final, response_days,
+            name,
+            spec["agency"],
+            spec.get("description", ""),
+            rule,
+            priority,
+            tuple(spec["columns"]),
+            quota,
+            prefix,
+            statuses,
+            final,
+            response_days,
         )
     if not programs:
         raise ProgramConfigError(f"{path} defines no programs")
@@ -155,7 +195,10 @@ def _outcome_reference(where: str, field: str, value, programs: dict) -> dict:
     other = programs.get(value["program"])
     if other is None:
         raise ProgramConfigError(f"{where}: {field}: unknown program '{value['program']}'")
-    return {"program": other.name, "status": list(_statuses(where, f"{field}.status", value["status"], other.statuses))}
+    return {
+        "program": other.name,
+        "status": list(_statuses(where, f"{field}.status", value["status"], other.statuses)),
+    }
 
 
 def _check_outcome_rules(program: Program, programs: dict, where: str) -> None:
@@ -186,7 +229,11 @@ def referral_query(program: Program, period) -> tuple[sql.Composed, dict]:
     """
     rule = program.rule
     conditions = [sql.SQL("period = %(period)s"), sql.SQL("status_verifikasi = ANY(%(status)s)")]
-    params: dict = {"period": period, "status": list(rule.get("status") or ["layak"]), "program": program.name}
+    params: dict = {
+        "period": period,
+        "status": list(rule.get("status") or ["layak"]),
+        "program": program.name,
+    }
     if "age_min" in rule:
         conditions.append(sql.SQL("umur >= %(age_min)s"))
         params["age_min"] = rule["age_min"]
@@ -205,18 +252,24 @@ def referral_query(program: Program, period) -> tuple[sql.Composed, dict]:
         conditions.append(sql.SQL("(desil IS NULL OR desil <= %(desil_max)s)"))
         params["desil_max"] = rule["desil_max"]
     if not program.repeat:
-        conditions.append(sql.SQL(
-            "NOT EXISTS (SELECT 1 FROM publish.referral r WHERE r.program = %(program)s AND r.nik = c.nik "
-            "AND r.period < %(period)s)"))  # fmt: skip
+        conditions.append(
+            sql.SQL(
+                "NOT EXISTS (SELECT 1 FROM publish.referral r WHERE r.program = %(program)s AND r.nik = c.nik "
+                "AND r.period < %(period)s)"
+            )
+        )
     if rule.get("requires_outcome"):
         conditions.append(_has_outcome("required"))
         params["required_program"] = rule["requires_outcome"]["program"]
         params["required_status"] = list(rule["requires_outcome"]["status"])
     if rule.get("exclude_outcome"):
         # an outcome on a referral of an earlier period: this period's own referrals keep their place
-        conditions.append(sql.SQL(
-            "NOT EXISTS (SELECT 1 FROM publish.referral_status s WHERE s.program = %(program)s AND s.nik = c.nik "
-            "AND s.period < %(period)s AND s.status = ANY(%(excluded_status)s))"))  # fmt: skip
+        conditions.append(
+            sql.SQL(
+                "NOT EXISTS (SELECT 1 FROM publish.referral_status s WHERE s.program = %(program)s AND s.nik = c.nik "
+                "AND s.period < %(period)s AND s.status = ANY(%(excluded_status)s))"
+            )
+        )
         params["excluded_status"] = list(rule["exclude_outcome"])
     order = []
     for index, item in enumerate(program.priority):
@@ -227,8 +280,11 @@ def referral_query(program: Program, period) -> tuple[sql.Composed, dict]:
             params[f"{key}_program"], params[f"{key}_status"] = outcome["program"], list(outcome["status"])
             continue
         column, _, direction = item.partition(" ")
-        order.append(sql.SQL("{} {} NULLS LAST").format(
-            sql.Identifier(column), sql.SQL("DESC" if direction.strip().lower() == "desc" else "ASC")))  # fmt: skip
+        order.append(
+            sql.SQL("{} {} NULLS LAST").format(
+                sql.Identifier(column), sql.SQL("DESC" if direction.strip().lower() == "desc" else "ASC")
+            )
+        )
     order.append(sql.SQL("nik"))  # a total order: the same data always gives the same ranks
     query = sql.SQL(
         "SELECT nik, row_number() OVER (ORDER BY {order})::integer AS urutan "

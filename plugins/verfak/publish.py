@@ -38,16 +38,24 @@ def latest_period(conn_id: str = db.WAREHOUSE_CONN_ID) -> dt.date | None:
         return cur.fetchone()[0]
 
 
-def select_referrals(cur, program: Program, period: dt.date, export_date: dt.date, dag_run_id: str | None) -> int:
+def select_referrals(
+    cur, program: Program, period: dt.date, export_date: dt.date, dag_run_id: str | None
+) -> int:
     """Choose the program's referrals for the period and record them (ids kept across reruns)."""
     query, params = referral_query(program, period)
     cur.execute(sql.SQL("CREATE TEMP TABLE tmp_selected ON COMMIT DROP AS {}").format(query), params)
     cur.execute("ALTER TABLE tmp_selected ADD COLUMN status_rujukan text")
     db.run_sql_file(
-        cur, "publish/record_referrals.sql",
-        {"program": program.name, "period": period, "prefix": program.id_prefix, "export_date": export_date,
-         "dag_run_id": dag_run_id},
-    )  # fmt: skip
+        cur,
+        "publish/record_referrals.sql",
+        {
+            "program": program.name,
+            "period": period,
+            "prefix": program.id_prefix,
+            "export_date": export_date,
+            "dag_run_id": dag_run_id,
+        },
+    )
     cur.execute("SELECT count(*) FROM tmp_selected")
     return cur.fetchone()[0]
 
@@ -61,11 +69,14 @@ def export_select(program: Program, types: dict[str, str]):
         sql.SQL("{} AS {}").format(neutralise_sql(c), sql.Identifier(c)) if t == "text" else sql.Identifier(c)
         for c, t in types.items()
     ]
-    return sql.SQL("SELECT {} FROM ({}) v ORDER BY urutan").format(sql.SQL(", ").join(columns), program_select(program))
+    return sql.SQL("SELECT {} FROM ({}) v ORDER BY urutan").format(
+        sql.SQL(", ").join(columns), program_select(program)
+    )
 
 
-def publish_program(name: str, export_date: dt.date, dag_run_id: str | None = None,
-                    conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:  # fmt: skip
+def publish_program(
+    name: str, export_date: dt.date, dag_run_id: str | None = None, conn_id: str = db.WAREHOUSE_CONN_ID
+) -> dict:
     """Select one program's referrals for the latest period and publish its export; return counts only."""
     program = load_programs()[name]
     period = latest_period(conn_id)
@@ -86,13 +97,27 @@ def publish_program(name: str, export_date: dt.date, dag_run_id: str | None = No
     table = read_csv_table(csv_bytes, types)
     rows, new = table.num_rows, int(pc.sum(pc.equal(table.column("status_rujukan"), "baru")).as_py() or 0)
     folder = write_export(
-        config.export_dir(), name, export_date, csv_bytes, table, types,
-        {"agency": program.agency, "description": program.description, "period": period.strftime("%Y-%m"),
-         "dag_run_id": dag_run_id, "new_referrals": new,
-         "tindak_lanjut": {"file": "tindak_lanjut.xlsx", "statuses": list(program.statuses),
-                           "return_folder": f"tindak_lanjut/{name}/<YYYY-MM>/"}},
-        outcome_statuses=program.statuses, money=bool(program.money_statuses),
-    )  # fmt: skip
+        config.export_dir(),
+        name,
+        export_date,
+        csv_bytes,
+        table,
+        types,
+        {
+            "agency": program.agency,
+            "description": program.description,
+            "period": period.strftime("%Y-%m"),
+            "dag_run_id": dag_run_id,
+            "new_referrals": new,
+            "tindak_lanjut": {
+                "file": "tindak_lanjut.xlsx",
+                "statuses": list(program.statuses),
+                "return_folder": f"tindak_lanjut/{name}/<YYYY-MM>/",
+            },
+        },
+        outcome_statuses=program.statuses,
+        money=bool(program.money_statuses),
+    )
     manifest_sha = sha256_file(folder / "manifest.json")
     with db.transaction(conn_id) as cur:
         cur.execute(
@@ -109,7 +134,17 @@ def publish_program(name: str, export_date: dt.date, dag_run_id: str | None = No
     remove_old_exports(config.export_dir(), name, keep_days, export_date)
     log.info(
         "program %s: %d referral(s) for period %s (%d new), export in %s",
-        name, rows, period.strftime("%Y-%m"), new, folder,
-    )  # fmt: skip
+        name,
+        rows,
+        period.strftime("%Y-%m"),
+        new,
+        folder,
+    )
     assert selected == rows, "the export must hold exactly the recorded referrals"
-    return {"program": name, "period": period.strftime("%Y-%m"), "rows": rows, "new": new, "folder": str(folder)}
+    return {
+        "program": name,
+        "period": period.strftime("%Y-%m"),
+        "rows": rows,
+        "new": new,
+        "folder": str(folder),
+    }

@@ -73,7 +73,10 @@ def _context(report_dir: Path):
             site_name="verfak",
             site_config={
                 "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
@@ -132,8 +135,14 @@ def _stored_checkpoint(context, report_dir: Path, fingerprint: str, asset_name: 
 
 
 @private_files()
-def _validate(suite, frame: pd.DataFrame, index_columns: list[str], asset_name: str, run_name: str,
-              report_dir: Path | None = None):  # fmt: skip
+def _validate(
+    suite,
+    frame: pd.DataFrame,
+    index_columns: list[str],
+    asset_name: str,
+    run_name: str,
+    report_dir: Path | None = None,
+):
     """Run one suite on a DataFrame through a checkpoint that also updates the Data Docs."""
     import great_expectations as gx
 
@@ -141,7 +150,9 @@ def _validate(suite, frame: pd.DataFrame, index_columns: list[str], asset_name: 
     report_dir.mkdir(parents=True, exist_ok=True)
     context, docs_dir = _context(report_dir)
     source = context.data_sources.add_or_update_pandas("verfak")
-    asset = next((a for a in source.assets if a.name == asset_name), None) or source.add_dataframe_asset(asset_name)
+    asset = next((a for a in source.assets if a.name == asset_name), None) or source.add_dataframe_asset(
+        asset_name
+    )
     batch = next((b for b in asset.batch_definitions if b.name == "period"), None) or (
         asset.add_batch_definition_whole_dataframe("period")
     )
@@ -176,7 +187,9 @@ def _failures(run, rules_by_id: dict, index_columns: list[str], rows: int):
             rule = rules_by_id[result.expectation_config.meta["rule_id"]]
             if result.exception_info and result.exception_info.get("raised_exception"):
                 # A rule that could not be evaluated is a pipeline error, not a data problem.
-                raise RuntimeError(f"rule {rule.rule_id} could not run: {result.exception_info.get('exception_message')}")
+                raise RuntimeError(
+                    f"rule {rule.rule_id} could not run: {result.exception_info.get('exception_message')}"
+                )
             details = result.result or {}
             keys = _unexpected_keys(details.get("unexpected_index_list") or [], index_columns)
             counts.append((rule.rule_id, int(details.get("element_count", rows)), len(keys)))
@@ -198,7 +211,9 @@ def _unexpected_keys(unexpected: list[dict], index_columns: list[str]) -> list[t
     return keys
 
 
-def _evaluated_failures(frame: pd.DataFrame, evaluated: dict) -> tuple[pd.DataFrame, list[tuple[str, int, int]]]:
+def _evaluated_failures(
+    frame: pd.DataFrame, evaluated: dict
+) -> tuple[pd.DataFrame, list[tuple[str, int, int]]]:
     """(failures per row, counts per rule) from ``verfak.rules.evaluate``, rule by rule in frame order."""
     file_ids, source_rows = frame["file_id"].to_numpy(), frame["source_row"].to_numpy()
     parts, counts = [], []
@@ -207,10 +222,18 @@ def _evaluated_failures(frame: pd.DataFrame, evaluated: dict) -> tuple[pd.DataFr
         rows = np.flatnonzero(failed.to_numpy())
         counts.append((rule.rule_id, int(considered.sum()), len(rows)))
         if len(rows):
-            parts.append(pd.DataFrame({
-                "file_id": file_ids[rows], "source_row": source_rows[rows], "rule_id": rule.rule_id,
-                "severity": rule.severity, "column_name": rule.column, "message": rule.message,
-            }))  # fmt: skip
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "file_id": file_ids[rows],
+                        "source_row": source_rows[rows],
+                        "rule_id": rule.rule_id,
+                        "severity": rule.severity,
+                        "column_name": rule.column,
+                        "message": rule.message,
+                    }
+                )
+            )
     failures = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FAILURE_COLUMNS)
     return failures.astype({"file_id": "int64", "source_row": "int64"}), counts
 
@@ -231,8 +254,9 @@ def _gx_rows(evaluated: dict, rows: int, max_rows: int) -> np.ndarray:
     return np.sort(np.concatenate([bad, good]))
 
 
-def _check_agreement(frame: pd.DataFrame, evaluated: dict, gx_failures: pd.DataFrame,
-                     gx_counts: list[tuple[str, int, int]]) -> None:  # fmt: skip
+def _check_agreement(
+    frame: pd.DataFrame, evaluated: dict, gx_failures: pd.DataFrame, gx_counts: list[tuple[str, int, int]]
+) -> None:
     """Raise unless Great Expectations and ``verfak.rules.evaluate`` agree on every rule for ``frame``."""
     keys = pd.MultiIndex.from_frame(frame[INDEX_COLUMNS])
     gx_evaluated = {rule_id: evaluated_rows for rule_id, evaluated_rows, _ in gx_counts}
@@ -248,7 +272,9 @@ def _check_agreement(frame: pd.DataFrame, evaluated: dict, gx_failures: pd.DataF
             )
 
 
-def check_rows(frame: pd.DataFrame, known_villages: list[str]) -> tuple[dict, pd.DataFrame, list[tuple[str, int, int]]]:
+def check_rows(
+    frame: pd.DataFrame, known_villages: list[str]
+) -> tuple[dict, pd.DataFrame, list[tuple[str, int, int]]]:
     """Every rule on every row of ``frame`` (index 0..n-1): (masks per rule, failures per row, counts per rule)."""
     evaluated = evaluate(frame, RULES, known_villages)
     failed, counts = _evaluated_failures(frame, evaluated)
@@ -288,54 +314,90 @@ class GateSample:
             positions = _gx_rows(evaluated, len(frame), share)
         take = len(positions) < len(frame)
         self.frames.append(frame.take(positions).reset_index(drop=True) if take else frame)
-        self.masks.append({rule_id: (c.take(positions).reset_index(drop=True), f.take(positions).reset_index(drop=True))
-                           for rule_id, (c, f) in evaluated.items()} if take else evaluated)  # fmt: skip
+        self.masks.append(
+            {
+                rule_id: (c.take(positions).reset_index(drop=True), f.take(positions).reset_index(drop=True))
+                for rule_id, (c, f) in evaluated.items()
+            }
+            if take
+            else evaluated
+        )
 
-    def validate(self, period: str, known_villages: list[str], report_dir: Path | None = None,
-                 label: str = "") -> tuple[int, Path | None]:  # fmt: skip
+    def validate(
+        self, period: str, known_villages: list[str], report_dir: Path | None = None, label: str = ""
+    ) -> tuple[int, Path | None]:
         """Run the suite in Great Expectations on the kept rows and check it agrees with the masks
         row by row; return (rows validated, Data Docs index). Raises on any disagreement."""
         if not self.rows_seen:  # a batch whose rows were all rejected at intake: nothing to validate
             return 0, None
-        frame = pd.concat(self.frames, ignore_index=True) if len(self.frames) > 1 else (
-            self.frames[0] if self.frames else pd.DataFrame(columns=INDEX_COLUMNS))
+        frame = (
+            pd.concat(self.frames, ignore_index=True)
+            if len(self.frames) > 1
+            else (self.frames[0] if self.frames else pd.DataFrame(columns=INDEX_COLUMNS))
+        )
         self.frames = []
-        evaluated = {rule_id: (pd.concat([m[rule_id][0] for m in self.masks], ignore_index=True),
-                               pd.concat([m[rule_id][1] for m in self.masks], ignore_index=True))
-                     for rule_id in self.masks[0]} if self.masks else {}  # fmt: skip
+        evaluated = (
+            {
+                rule_id: (
+                    pd.concat([m[rule_id][0] for m in self.masks], ignore_index=True),
+                    pd.concat([m[rule_id][1] for m in self.masks], ignore_index=True),
+                )
+                for rule_id in self.masks[0]
+            }
+            if self.masks
+            else {}
+        )
         self.masks = []
         sampled = len(frame) < self.rows_seen
-        run_name = f"periode-{period}{label}" + (f"-sampel-{len(frame)}-dari-{self.rows_seen}" if sampled else "")
-        run, index = _validate(build_suite(known_villages), frame, INDEX_COLUMNS, "verifikasi", run_name, report_dir)
+        run_name = f"periode-{period}{label}" + (
+            f"-sampel-{len(frame)}-dari-{self.rows_seen}" if sampled else ""
+        )
+        run, index = _validate(
+            build_suite(known_villages), frame, INDEX_COLUMNS, "verifikasi", run_name, report_dir
+        )
         gx_failed, gx_counts = _failures(run, RULES_BY_ID, INDEX_COLUMNS, len(frame))
         if evaluated:
             _check_agreement(frame, evaluated, gx_failed, gx_counts)
         log.info(
             "period %s: Great Expectations validated %s and agrees rule by rule; Data Docs: %s",
-            period, f"a sample of {len(frame)} of {self.rows_seen} row(s) (flagged rows first)" if sampled
-            else f"every row ({len(frame)})", index,
-        )  # fmt: skip
+            period,
+            f"a sample of {len(frame)} of {self.rows_seen} row(s) (flagged rows first)"
+            if sampled
+            else f"every row ({len(frame)})",
+            index,
+        )
         return len(frame), index
 
 
-def run_gate(typed: pd.DataFrame, period: str, known_villages: list[str],
-             report_dir: Path | None = None) -> GateResult:  # fmt: skip
+def run_gate(
+    typed: pd.DataFrame, period: str, known_villages: list[str], report_dir: Path | None = None
+) -> GateResult:
     """Validate the typed rows of one period (one frame) and return every failed rule per row."""
     frame = typed.reset_index(drop=True)
     evaluated, failed, counts = check_rows(frame, known_villages)
     sample = GateSample(len(frame))
     sample.add(frame, evaluated)
     _, index = sample.validate(period, known_villages, report_dir)
-    log.info("period %s: %d row(s) checked against %d rules, %d failure(s)", period, len(frame), len(RULES), len(failed))
+    log.info(
+        "period %s: %d row(s) checked against %d rules, %d failure(s)",
+        period,
+        len(frame),
+        len(RULES),
+        len(failed),
+    )
     return GateResult(failed, counts, len(failed) == 0, index)
 
 
 def run_village_checks(villages: pd.DataFrame, period: str, report_dir: Path | None = None) -> GateResult:
     """Validate the per-village figures of a period (``verfak.rules.VILLAGE_RULES``): table-level warnings."""
     frame = villages.reset_index(drop=True)
-    run, index = _validate(build_village_suite(), frame, ["kode_desa"], "desa", f"periode-{period}", report_dir)
+    run, index = _validate(
+        build_village_suite(), frame, ["kode_desa"], "desa", f"periode-{period}", report_dir
+    )
     failed, counts = _failures(run, VILLAGE_RULES_BY_ID, ["kode_desa"], len(frame))
-    log.info("period %s: %d village(s) checked, %d flag(s) for the data engineers", period, len(frame), len(failed))
+    log.info(
+        "period %s: %d village(s) checked, %d flag(s) for the data engineers", period, len(frame), len(failed)
+    )
     return GateResult(failed, counts, bool(run.success), index)
 
 
@@ -360,7 +422,7 @@ def _run_day(folder: Path) -> dt.date | None:
     try:
         return dt.datetime.strptime(folder.name, _RUN_TIME_FORMAT).date()
     except ValueError:
-        return dt.datetime.fromtimestamp(folder.stat().st_mtime, dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(folder.stat().st_mtime, dt.UTC).date()
 
 
 @private_files()
@@ -374,7 +436,11 @@ def remove_old_results(report_dir: Path, keep_days: int, today: dt.date) -> list
         if not base.is_dir():
             continue
         for run_folder in sorted(base.glob("*/*/*")):
-            if run_folder.is_dir() and not run_folder.is_symlink() and (today - _run_day(run_folder)).days > keep_days:
+            if (
+                run_folder.is_dir()
+                and not run_folder.is_symlink()
+                and (today - _run_day(run_folder)).days > keep_days
+            ):
                 shutil.rmtree(run_folder)
                 removed.append(run_folder)
         for run_name in base.glob("*/*"):
@@ -385,7 +451,9 @@ def remove_old_results(report_dir: Path, keep_days: int, today: dt.date) -> list
 
         context, _ = _context(report_dir)
         # only the suite's page and the index are rendered again (the index lists what is left)
-        context.build_data_docs(site_names=["verfak"], resource_identifiers=[ExpectationSuiteIdentifier(SUITE_NAME)])
+        context.build_data_docs(
+            site_names=["verfak"], resource_identifiers=[ExpectationSuiteIdentifier(SUITE_NAME)]
+        )
         tighten(report_dir / "data_docs")
     if removed:
         log.info("reports: removed %d validation run folder(s) older than %d days", len(removed), keep_days)

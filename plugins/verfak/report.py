@@ -40,8 +40,12 @@ SKIPPED_DAYS = 7
 # --- numbers ------------------------------------------------------------------------------------
 
 
-def collect(period: str | None = None, run_date: dt.date | None = None, alerts_since: dt.datetime | None = None,
-            conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:  # fmt: skip
+def collect(
+    period: str | None = None,
+    run_date: dt.date | None = None,
+    alerts_since: dt.datetime | None = None,
+    conn_id: str = db.WAREHOUSE_CONN_ID,
+) -> dict:
     """Everything the report and the Airflow page show, read from the warehouse in one transaction.
 
     ``period`` defaults to the latest period any village submitted for; ``alerts_since`` to the
@@ -58,13 +62,15 @@ def collect(period: str | None = None, run_date: dt.date | None = None, alerts_s
                 (run_date or dt.datetime.now(WIB).date(),),
             )
             previous = cur.fetchone()[0]
-            alerts_since = previous or dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=24)
+            alerts_since = previous or dt.datetime.now(dt.UTC) - dt.timedelta(hours=24)
         db.run_sql_file(cur, "ops/select_recent_alerts.sql", {"since": alerts_since, "limit": ALERT_LIMIT})
         alerts = completeness.rows(cur)
         db.run_sql_file(cur, "ops/select_latest_exports.sql")
         exports = completeness.rows(cur)
-        cur.execute("SELECT run_date, dag_run_id, period, generated_at, report_path FROM ops.report_run "
-                    "ORDER BY run_date DESC LIMIT 1")  # fmt: skip
+        cur.execute(
+            "SELECT run_date, dag_run_id, period, generated_at, report_path FROM ops.report_run "
+            "ORDER BY run_date DESC LIMIT 1"
+        )
         last_report = completeness.rows(cur)
         info = {
             "period": period,
@@ -84,7 +90,7 @@ def collect(period: str | None = None, run_date: dt.date | None = None, alerts_s
             "alerts": alerts,
             "alerts_since": alerts_since,
             "last_report": last_report[0] if last_report else None,
-            "generated_at": dt.datetime.now(dt.timezone.utc),
+            "generated_at": dt.datetime.now(dt.UTC),
         }
         if period:
             info["kecamatan"] = completeness.kecamatan(cur, period)
@@ -142,8 +148,10 @@ def headline(info: dict) -> dict:
         "period": info["period"],
         "cutoff_day": info["cutoff_day"],
         **{k: regency.get(k) for k in ("expected", "received", "on_time", "late", "missing")},
-        **{k: numbers.get(k) for k in ("files_accepted", "files_rejected", "rows_validated", "rows_loaded",
-                                       "rows_quarantined")},  # fmt: skip
+        **{
+            k: numbers.get(k)
+            for k in ("files_accepted", "files_rejected", "rows_validated", "rows_loaded", "rows_quarantined")
+        },
         "layak": info["verified"]["layak"],
         "layak_change": info["verified"]["change"],
         "exports": {e["program"]: e["row_count"] for e in info["exports"]},
@@ -165,15 +173,24 @@ def trend_chart(trend: list[dict]) -> str | None:
     for row in trend:
         by_kecamatan.setdefault((row["kode_kecamatan"], row["nama_kecamatan"]), []).append(row)
     for (kode, nama), points in sorted(by_kecamatan.items()):
-        figure.add_trace(go.Scatter(
-            x=[p["periode"] for p in points], y=[p["layak"] for p in points], mode="lines+markers", name=nama,
-            hovertemplate=f"{nama} ({kode})<br>%{{x}}: %{{y}} orang layak<extra></extra>",
-        ))  # fmt: skip
+        figure.add_trace(
+            go.Scatter(
+                x=[p["periode"] for p in points],
+                y=[p["layak"] for p in points],
+                mode="lines+markers",
+                name=nama,
+                hovertemplate=f"{nama} ({kode})<br>%{{x}}: %{{y}} orang layak<extra></extra>",
+            )
+        )
     figure.update_layout(
-        template="plotly_white", height=520, margin={"l": 60, "r": 20, "t": 20, "b": 50},
-        xaxis={"title": "Periode", "type": "category"}, yaxis={"title": "Verified people (layak)", "rangemode": "tozero"},
-        legend={"font": {"size": 11}}, hovermode="closest",
-    )  # fmt: skip
+        template="plotly_white",
+        height=520,
+        margin={"l": 60, "r": 20, "t": 20, "b": 50},
+        xaxis={"title": "Periode", "type": "category"},
+        yaxis={"title": "Verified people (layak)", "rangemode": "tozero"},
+        legend={"font": {"size": 11}},
+        hovermode="closest",
+    )
     return _fragment(figure, "trend-chart")
 
 
@@ -185,22 +202,40 @@ def completeness_chart(kecamatan: list[dict]) -> str | None:
 
     names = [k["nama_kecamatan"] for k in kecamatan]
     figure = go.Figure()
-    for key, label, colour in (("on_time", "On time", "#2e7d32"), ("late", "Late", "#f9a825"),
-                               ("missing", "Missing", "#c62828")):  # fmt: skip
-        figure.add_trace(go.Bar(y=names, x=[k[key] for k in kecamatan], name=label, orientation="h",
-                                marker_color=colour, hovertemplate=f"%{{y}}: %{{x}} {label.lower()}<extra></extra>"))
+    for key, label, colour in (
+        ("on_time", "On time", "#2e7d32"),
+        ("late", "Late", "#f9a825"),
+        ("missing", "Missing", "#c62828"),
+    ):
+        figure.add_trace(
+            go.Bar(
+                y=names,
+                x=[k[key] for k in kecamatan],
+                name=label,
+                orientation="h",
+                marker_color=colour,
+                hovertemplate=f"%{{y}}: %{{x}} {label.lower()}<extra></extra>",
+            )
+        )
     figure.update_layout(
-        barmode="stack", template="plotly_white", height=140 + 22 * len(names),
-        margin={"l": 140, "r": 20, "t": 10, "b": 40}, xaxis={"title": "Villages (desa/kelurahan)"},
+        barmode="stack",
+        template="plotly_white",
+        height=140 + 22 * len(names),
+        margin={"l": 140, "r": 20, "t": 10, "b": 40},
+        xaxis={"title": "Villages (desa/kelurahan)"},
         yaxis={"autorange": "reversed"},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
-    )  # fmt: skip
+    )
     return _fragment(figure, "completeness-chart")
 
 
 def _fragment(figure, div_id: str) -> str:
-    return figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                          config={"displaylogo": False, "responsive": True})  # fmt: skip
+    return figure.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config={"displaylogo": False, "responsive": True},
+    )
 
 
 def plotly_asset(report_root: Path) -> str:
@@ -229,6 +264,7 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
     def missing(value) -> bool:
         return value is None or isinstance(value, jinja2.Undefined)
 
@@ -244,7 +280,7 @@ def _wib(moment, fmt: str = "%Y-%m-%d %H:%M WIB") -> str:
         moment = dt.datetime.fromisoformat(moment)
     if isinstance(moment, dt.datetime):
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.timezone.utc)
+            moment = moment.replace(tzinfo=dt.UTC)
         return moment.astimezone(WIB).strftime(fmt)
     return str(moment)
 
@@ -260,29 +296,48 @@ def _link(target: str | None, report_root: Path, prefix: str) -> str | None:
         return path.resolve().as_uri()
 
 
-def render(info: dict, report_root: Path, prefix: str, run: dict, charts: dict, plotly_src: str | None) -> str:
+def render(
+    info: dict, report_root: Path, prefix: str, run: dict, charts: dict, plotly_src: str | None
+) -> str:
     """The HTML of one report page; ``prefix`` leads from the page back to the report root."""
     numbers = info["numbers"] or {}
     links = {
-        "data_docs": _link(numbers.get("data_docs_index") or str(report_root / "data_docs" / "index.html"),
-                           report_root, prefix),
-        "feedback": _link(str(config.export_dir() / "feedback" / (info["period"] or "")), report_root, prefix),
+        "data_docs": _link(
+            numbers.get("data_docs_index") or str(report_root / "data_docs" / "index.html"),
+            report_root,
+            prefix,
+        ),
+        "feedback": _link(
+            str(config.export_dir() / "feedback" / (info["period"] or "")), report_root, prefix
+        ),
         "exports": {e["program"]: _link(e["export_path"], report_root, prefix) for e in info["exports"]},
         "latest": prefix + "latest/index.html",
     }
-    return environment().get_template("index.html.j2").render(
-        info=info, run=run, charts=charts, links=links,
-        plotly_src=(prefix + plotly_src) if plotly_src else None,
-    )  # fmt: skip
+    return (
+        environment()
+        .get_template("index.html.j2")
+        .render(
+            info=info,
+            run=run,
+            charts=charts,
+            links=links,
+            plotly_src=(prefix + plotly_src) if plotly_src else None,
+        )
+    )
 
 
 @private_files()
-def write_report(run_date: dt.date, dag_run_id: str | None = None, deadline_at: dt.datetime | None = None,
-                 period: str | None = None, conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:  # fmt: skip
+def write_report(
+    run_date: dt.date,
+    dag_run_id: str | None = None,
+    deadline_at: dt.datetime | None = None,
+    period: str | None = None,
+    conn_id: str = db.WAREHOUSE_CONN_ID,
+) -> dict:
     """Write the day's report and ``latest``, record it in ops.report_run; return its headline numbers."""
     root = config.report_dir()
     info = collect(period=period, run_date=run_date, conn_id=conn_id)
-    finished_at = dt.datetime.now(dt.timezone.utc)
+    finished_at = dt.datetime.now(dt.UTC)
     run = {
         "run_date": run_date,
         "dag_run_id": dag_run_id,
@@ -292,8 +347,11 @@ def write_report(run_date: dt.date, dag_run_id: str | None = None, deadline_at: 
     }
     from verfak.outcome_report import funnel_chart
 
-    charts = {"trend": trend_chart(info["trend"]), "completeness": completeness_chart(info["kecamatan"]),
-              "funnel": funnel_chart(info["funnel"])}  # fmt: skip
+    charts = {
+        "trend": trend_chart(info["trend"]),
+        "completeness": completeness_chart(info["kecamatan"]),
+        "funnel": funnel_chart(info["funnel"]),
+    }
     plotly_src = plotly_asset(root) if any(charts.values()) else None
     day_page = root / "runs" / run_date.isoformat() / "index.html"
     _write_atomic(day_page, render(info, root, "../../", run, charts, plotly_src))
@@ -303,15 +361,29 @@ def write_report(run_date: dt.date, dag_run_id: str | None = None, deadline_at: 
 
     quality.remove_old_results(root, quality.report_retention_days(), run_date)
     with db.transaction(conn_id) as cur:
-        db.run_sql_file(cur, "ops/upsert_report_run.sql", {
-            "run_date": run_date, "dag_run_id": dag_run_id, "period": info["period"],
-            "cutoff_day": info["cutoff_day"], "report_path": str(day_page), "numbers": json.dumps(numbers),
-        })  # fmt: skip
+        db.run_sql_file(
+            cur,
+            "ops/upsert_report_run.sql",
+            {
+                "run_date": run_date,
+                "dag_run_id": dag_run_id,
+                "period": info["period"],
+                "cutoff_day": info["cutoff_day"],
+                "report_path": str(day_page),
+                "numbers": json.dumps(numbers),
+            },
+        )
     log.info(
         "report for %s (period %s): %s of %s villages received, %s on time, %s missing; %s alert(s); %s",
-        run_date, info["period"], numbers["received"], numbers["expected"], numbers["on_time"], numbers["missing"],
-        numbers["alerts"], day_page,
-    )  # fmt: skip
+        run_date,
+        info["period"],
+        numbers["received"],
+        numbers["expected"],
+        numbers["on_time"],
+        numbers["missing"],
+        numbers["alerts"],
+        day_page,
+    )
     return {"report": str(day_page), "latest": str(root / "latest" / "index.html"), **numbers}
 
 

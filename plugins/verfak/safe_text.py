@@ -76,7 +76,11 @@ def shorten(value):
 
 def shorten_sql_params() -> dict:
     """The parameters of ``shorten`` for the SQL that renders it (``quality/record_gate_issues.sql``)."""
-    return {"echo_max": ECHO_MAX_CHARS, "echo_keep": ECHO_KEEP_CHARS, "echo_mark": ECHO_MARK.replace("{}", "%s")}
+    return {
+        "echo_max": ECHO_MAX_CHARS,
+        "echo_keep": ECHO_KEEP_CHARS,
+        "echo_mark": ECHO_MARK.replace("{}", "%s"),
+    }
 
 
 def fit_xlsx(array):

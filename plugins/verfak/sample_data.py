@@ -55,12 +55,12 @@ from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
 __all__ = [
-    "BadRow",
     "COLUMNS",
     "DEFECT_RULES",
     "OFFICE_LABELS",
     "PERIODS",
     "REFERENCE_CSV",
+    "BadRow",
     "SamplePlan",
     "SampleSummary",
     "Submission",
@@ -76,34 +76,91 @@ REFERENCE_CSV = Path(__file__).resolve().parents[2] / "include" / "reference" / 
 DEFAULT_SEED = 20240601
 PERIODS = ("2024-05", "2024-06")
 MAY, JUNE = PERIODS
-BULAN = {"01": "Januari", "02": "Februari", "03": "Maret", "04": "April", "05": "Mei", "06": "Juni",
-         "07": "Juli", "08": "Agustus", "09": "September", "10": "Oktober", "11": "November",
-         "12": "Desember"}
+BULAN = {
+    "01": "Januari",
+    "02": "Februari",
+    "03": "Maret",
+    "04": "April",
+    "05": "Mei",
+    "06": "Juni",
+    "07": "Juli",
+    "08": "Agustus",
+    "09": "September",
+    "10": "Oktober",
+    "11": "November",
+    "12": "Desember",
+}
 
 COLUMNS = (
-    "nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir", "hubungan_keluarga", "alamat", "rt",
-    "rw", "kode_desa", "status_verifikasi", "alasan", "desil", "pekerjaan", "pendidikan",
-    "pendapatan_bulanan", "minat_pelatihan", "memiliki_usaha", "minat_usaha", "no_hp",
-    "tanggal_verifikasi", "petugas",
+    "nik",
+    "no_kk",
+    "nama",
+    "jenis_kelamin",
+    "tanggal_lahir",
+    "hubungan_keluarga",
+    "alamat",
+    "rt",
+    "rw",
+    "kode_desa",
+    "status_verifikasi",
+    "alasan",
+    "desil",
+    "pekerjaan",
+    "pendidikan",
+    "pendapatan_bulanan",
+    "minat_pelatihan",
+    "memiliki_usaha",
+    "minat_usaha",
+    "no_hp",
+    "tanggal_verifikasi",
+    "petugas",
 )
-OFFICE_LABELS = dict(zip(COLUMNS, (
-    "NIK", "No. KK", "Nama Lengkap", "L/P", "Tgl Lahir", "Hubungan Keluarga", "Alamat", "RT", "RW",
-    "Kode Desa", "Status Verifikasi", "Alasan", "Desil", "Pekerjaan", "Pendidikan",
-    "Pendapatan Bulanan", "Minat Pelatihan", "Memiliki Usaha", "Minat Usaha", "No HP",
-    "Tanggal Verifikasi", "Petugas",
-)))
+OFFICE_LABELS = dict(
+    zip(
+        COLUMNS,
+        (
+            "NIK",
+            "No. KK",
+            "Nama Lengkap",
+            "L/P",
+            "Tgl Lahir",
+            "Hubungan Keluarga",
+            "Alamat",
+            "RT",
+            "RW",
+            "Kode Desa",
+            "Status Verifikasi",
+            "Alasan",
+            "Desil",
+            "Pekerjaan",
+            "Pendidikan",
+            "Pendapatan Bulanan",
+            "Minat Pelatihan",
+            "Memiliki Usaha",
+            "Minat Usaha",
+            "No HP",
+            "Tanggal Verifikasi",
+            "Petugas",
+        ),
+    )
+)
 TEXT_ID_COLUMNS = ("nik", "no_kk", "rt", "rw", "no_hp")
 DATE_COLUMNS = ("tanggal_lahir", "tanggal_verifikasi")
 
 LAYAK, TIDAK_LAYAK, MENINGGAL, PINDAH, TIDAK_DITEMUKAN = (
-    "layak", "tidak_layak", "meninggal", "pindah", "tidak_ditemukan")
+    "layak",
+    "tidak_layak",
+    "meninggal",
+    "pindah",
+    "tidak_ditemukan",
+)
 LEAVING_STATUSES = (TIDAK_LAYAK, MENINGGAL, PINDAH, TIDAK_DITEMUKAN)
 
 # File formats, one per village (the same template both months, as villages do).
-CSV_COMMA = "csv_comma"              # ',' UTF-8, canonical headers, ISO dates
-CSV_SEMICOLON = "csv_semicolon"      # ';' UTF-8 with BOM, office labels, DD/MM/YYYY dates
-XLSX_PLAIN = "xlsx"                  # header on row 1, canonical headers
-XLSX_TITLED = "xlsx_title_block"     # title block, header on row 4, office labels
+CSV_COMMA = "csv_comma"  # ',' UTF-8, canonical headers, ISO dates
+CSV_SEMICOLON = "csv_semicolon"  # ';' UTF-8 with BOM, office labels, DD/MM/YYYY dates
+XLSX_PLAIN = "xlsx"  # header on row 1, canonical headers
+XLSX_TITLED = "xlsx_title_block"  # title block, header on row 4, office labels
 FORMATS = (CSV_COMMA, CSV_SEMICOLON, XLSX_PLAIN, XLSX_TITLED)
 XLSX_TITLE_ROWS = 3
 
@@ -122,7 +179,7 @@ DEFECT_RULES = {
 
 # When the villages deliver (the files' modification times), in Bekasi's time (WIB, UTC+7).
 WIB = timezone(timedelta(hours=7))
-DELIVERY_CUTOFF_DAY = 17              # VERFAK_CUTOFF_DAY's default: on time up to the 17th
+DELIVERY_CUTOFF_DAY = 17  # VERFAK_CUTOFF_DAY's default: on time up to the 17th
 LATE_VILLAGES = {"2024-05": 5, "2024-06": 8}  # villages per period that deliver after the cut-off
 
 # Fixed so that XLSX files are byte-identical from run to run.
@@ -130,19 +187,76 @@ XLSX_TIMESTAMP = datetime(2024, 7, 1, 8, 0, 0)
 ZIP_TIMESTAMP = (2024, 7, 1, 8, 0, 0)
 
 # Where extreme poverty concentrates: the rural and coastal north of the regency.
-POOR_KECAMATAN = {"Muaragembong", "Cabangbungin", "Babelan", "Tarumajaya", "Sukawangi", "Pebayuran",
-                  "Sukakarya", "Sukatani", "Tambelang"}
+POOR_KECAMATAN = {
+    "Muaragembong",
+    "Cabangbungin",
+    "Babelan",
+    "Tarumajaya",
+    "Sukawangi",
+    "Pebayuran",
+    "Sukakarya",
+    "Sukatani",
+    "Tambelang",
+}
 COASTAL_KECAMATAN = {"Muaragembong", "Tarumajaya", "Babelan", "Cabangbungin"}
-KAMPUNG_WORDS = ("Bulak", "Pulo", "Rawa", "Babakan", "Pasir", "Tanjung", "Kebon", "Sawah", "Gebang",
-                 "Pondok", "Kandang", "Tegal", "Kali", "Buaran", "Kedung", "Jati", "Bojong", "Cabang",
-                 "Lio", "Cikarang", "Pangkalan", "Siluman", "Kobak", "Gabus")
-KAMPUNG_SUFFIXES = ("Barat", "Timur", "Utara", "Selatan", "Tengah", "Jaya", "Sari", "Kidul", "Lor",
-                    "Indah", "Asem", "Baru")
+KAMPUNG_WORDS = (
+    "Bulak",
+    "Pulo",
+    "Rawa",
+    "Babakan",
+    "Pasir",
+    "Tanjung",
+    "Kebon",
+    "Sawah",
+    "Gebang",
+    "Pondok",
+    "Kandang",
+    "Tegal",
+    "Kali",
+    "Buaran",
+    "Kedung",
+    "Jati",
+    "Bojong",
+    "Cabang",
+    "Lio",
+    "Cikarang",
+    "Pangkalan",
+    "Siluman",
+    "Kobak",
+    "Gabus",
+)
+KAMPUNG_SUFFIXES = (
+    "Barat",
+    "Timur",
+    "Utara",
+    "Selatan",
+    "Tengah",
+    "Jaya",
+    "Sari",
+    "Kidul",
+    "Lor",
+    "Indah",
+    "Asem",
+    "Baru",
+)
 OUTSIDE_NIK_REGIONS = ("3275", "3201", "3172", "3215")  # Kota Bekasi, Kab. Bogor, Jaktim, Karawang
 TRAINING = ("menjahit", "tata_boga", "perbengkelan", "salon", "las")
 BUSINESS_INTERESTS = ("warung", "jahit", "kuliner", "bengkel")
-PHONE_PREFIXES = ("0812", "0813", "0821", "0822", "0852", "0853", "0857", "0858", "0877", "0878",
-                  "0881", "0895", "0896")
+PHONE_PREFIXES = (
+    "0812",
+    "0813",
+    "0821",
+    "0822",
+    "0852",
+    "0853",
+    "0857",
+    "0858",
+    "0877",
+    "0878",
+    "0881",
+    "0895",
+    "0896",
+)
 
 REASONS = {
     TIDAK_LAYAK: (
@@ -175,12 +289,12 @@ class SamplePlan:
     """How many people the sample holds; the defaults are the real Bekasi figures of 2024."""
 
     may_layak: int = 1144
-    may_leavers: int = 25           # listed in May with a non-layak status, gone in June
-    june_leavers: int = 40          # layak in May, non-layak in June
-    june_newcomers: int = 17        # new in June, layak
-    june_newborns: int = 2          # of the newcomers, babies born into a listed household
-    address_moves: int = 5          # households found at another address in June
-    moved_in_niks: int = 5          # people whose NIK was issued outside Kabupaten Bekasi
+    may_leavers: int = 25  # listed in May with a non-layak status, gone in June
+    june_leavers: int = 40  # layak in May, non-layak in June
+    june_newcomers: int = 17  # new in June, layak
+    june_newborns: int = 2  # of the newcomers, babies born into a listed household
+    address_moves: int = 5  # households found at another address in June
+    moved_in_niks: int = 5  # people whose NIK was issued outside Kabupaten Bekasi
     min_people_per_village: int = 3  # on the May list; the June list keeps at least 2
 
     @property
@@ -287,9 +401,11 @@ class Registry:
 
     def no_kk(self, region: str) -> str:
         """PPKKCC + the card's issue date (DDMMYY) + serial, like a real family card."""
+
         def make() -> str:
             issued = date(2005, 1, 1) + timedelta(days=self.rng.randrange(6900))
             return f"{region}{issued:%d%m}{issued.year % 100:02d}{self.rng.randint(1, 9999):04d}"
+
         return self._unique(make)
 
 
@@ -355,8 +471,9 @@ class PeopleFactory:
                 members.append(("Anak", sex, rng.randint(0, oldest_child)))
         return members
 
-    def person(self, village: Village, relation: str, jenis_kelamin: str, age: int,
-               birth: date | None = None) -> Person:
+    def person(
+        self, village: Village, relation: str, jenis_kelamin: str, age: int, birth: date | None = None
+    ) -> Person:
         rng = self.rng
         birth = birth or self.birth_date(age)
         # Some adults got their NIK in another kecamatan of the regency before moving here.
@@ -377,11 +494,13 @@ class PeopleFactory:
             pendapatan_bulanan=rng.randrange(300_000, 1_500_001, 50_000) if earns else 0,
             minat_pelatihan=(
                 ";".join(sorted(rng.sample(TRAINING, rng.randint(1, 2))))
-                if adult and age < 60 and rng.random() < 0.4 else ""
+                if adult and age < 60 and rng.random() < 0.4
+                else ""
             ),
             memiliki_usaha="ya" if pekerjaan == "Pedagang" else "tidak",
             minat_usaha=rng.choice(BUSINESS_INTERESTS) if adult and rng.random() < 0.2 else "",
-            no_hp=self.phone() if adult and rng.random() < (0.75 if relation == "Kepala Keluarga" else 0.35)
+            no_hp=self.phone()
+            if adult and rng.random() < (0.75 if relation == "Kepala Keluarga" else 0.35)
             else "",
         )
 
@@ -394,8 +513,9 @@ class PeopleFactory:
         if age >= 65:
             return rng.choices(["Tidak Bekerja", "Buruh Harian Lepas", "Pedagang"], [70, 15, 15])[0]
         if jenis_kelamin == "P":
-            return rng.choices(["Mengurus Rumah Tangga", "Buruh Harian Lepas", "Pedagang", "Tidak Bekerja"],
-                               [55, 20, 15, 10])[0]
+            return rng.choices(
+                ["Mengurus Rumah Tangga", "Buruh Harian Lepas", "Pedagang", "Tidak Bekerja"], [55, 20, 15, 10]
+            )[0]
         local = "Nelayan" if village.nama_kecamatan in COASTAL_KECAMATAN else "Buruh Tani"
         return rng.choices(["Buruh Harian Lepas", "Pedagang", local, "Tidak Bekerja"], [45, 15, 25, 15])[0]
 
@@ -422,8 +542,9 @@ def _village_weight(village: Village) -> float:
     return 2.5 if village.nama_kecamatan in POOR_KECAMATAN else 1.0
 
 
-def _households_for(people: int, villages: list[Village], factory: PeopleFactory,
-                    minimum_per_village: int) -> list[Household]:
+def _households_for(
+    people: int, villages: list[Village], factory: PeopleFactory, minimum_per_village: int
+) -> list[Household]:
     """Households holding exactly ``people`` persons, every village getting its minimum first."""
     rng = factory.rng
     households: list[Household] = []
@@ -456,8 +577,13 @@ def _split(total: int, weights: tuple[int, ...]) -> list[int]:
     return shares
 
 
-def _reason(status: str, village: Village, death_window: tuple[date, date], rng: random.Random,
-            villages: list[Village]) -> str:
+def _reason(
+    status: str,
+    village: Village,
+    death_window: tuple[date, date],
+    rng: random.Random,
+    villages: list[Village],
+) -> str:
     if status == MENINGGAL:
         first, last = death_window
         died = first + timedelta(days=rng.randrange((last - first).days + 1))
@@ -467,9 +593,15 @@ def _reason(status: str, village: Village, death_window: tuple[date, date], rng:
     return reason.format(kecamatan=other)
 
 
-def _choose_leavers(listings: list[Listing], count: int, rng: random.Random, villages: list[Village],
-                    death_window: tuple[date, date], day: date, keep_per_village: int | None
-                    ) -> dict[str, tuple[str, str]]:
+def _choose_leavers(
+    listings: list[Listing],
+    count: int,
+    rng: random.Random,
+    villages: list[Village],
+    death_window: tuple[date, date],
+    day: date,
+    keep_per_village: int | None,
+) -> dict[str, tuple[str, str]]:
     """NIK -> (status, alasan) for ``count`` people leaving the list.
 
     The dead are picked among the old, the better-off among working-age adults. With
@@ -508,8 +640,9 @@ def _choose_leavers(listings: list[Listing], count: int, rng: random.Random, vil
     return chosen
 
 
-def _reissue_outside_niks(listings: list[Listing], count: int, rng: random.Random, registry: Registry,
-                          day: date) -> None:
+def _reissue_outside_niks(
+    listings: list[Listing], count: int, rng: random.Random, registry: Registry, day: date
+) -> None:
     """Give ``count`` adults a NIK issued outside the regency: they moved in, their NIK stays."""
     adults = [l.person for l in listings if _age_on(l.person.tanggal_lahir, day) >= 20]
     for person in rng.sample(adults, count):
@@ -521,9 +654,14 @@ def _reissue_outside_niks(listings: list[Listing], count: int, rng: random.Rando
 def _newborns(households: list[Household], count: int, factory: PeopleFactory) -> list[Listing]:
     """Babies born in April or May 2024 into listed households with a young mother."""
     rng = factory.rng
-    young_families = [h for h in households if any(
-        m.hubungan_keluarga == "Istri" and _age_on(m.tanggal_lahir, factory.reference_day) <= 40
-        for m in h.members)]
+    young_families = [
+        h
+        for h in households
+        if any(
+            m.hubungan_keluarga == "Istri" and _age_on(m.tanggal_lahir, factory.reference_day) <= 40
+            for m in h.members
+        )
+    ]
     babies = []
     for household in rng.sample(young_families, min(count, len(young_families))):
         born = date(2024, 4, 1) + timedelta(days=rng.randrange(61))
@@ -533,25 +671,43 @@ def _newborns(households: list[Household], count: int, factory: PeopleFactory) -
     return babies
 
 
-def _plan_listings(villages: list[Village], plan: SamplePlan, rng: random.Random, factory: PeopleFactory
-                   ) -> dict[str, list[Listing]]:
+def _plan_listings(
+    villages: list[Village], plan: SamplePlan, rng: random.Random, factory: PeopleFactory
+) -> dict[str, list[Listing]]:
     """Who is on which village's list in May and June, with which status and at which address."""
     may_day, june_day = date(2024, 5, 1), date(2024, 6, 1)
-    households = _households_for(plan.may_layak + plan.may_leavers, villages, factory,
-                                 plan.min_people_per_village)
+    households = _households_for(
+        plan.may_layak + plan.may_leavers, villages, factory, plan.min_people_per_village
+    )
     may = [Listing(p, h, h.address) for h in households for p in h.members]
 
-    may_leavers = _choose_leavers(may, plan.may_leavers, rng, villages,
-                                  (date(2024, 4, 2), date(2024, 4, 30)), may_day, keep_per_village=2)
+    may_leavers = _choose_leavers(
+        may,
+        plan.may_leavers,
+        rng,
+        villages,
+        (date(2024, 4, 2), date(2024, 4, 30)),
+        may_day,
+        keep_per_village=2,
+    )
     continuing = [l for l in may if l.person.nik not in may_leavers]
-    june_leavers = _choose_leavers(continuing, plan.june_leavers, rng, villages,
-                                   (date(2024, 5, 16), date(2024, 5, 31)), june_day, keep_per_village=None)
+    june_leavers = _choose_leavers(
+        continuing,
+        plan.june_leavers,
+        rng,
+        villages,
+        (date(2024, 5, 16), date(2024, 5, 31)),
+        june_day,
+        keep_per_village=None,
+    )
     staying = [l for l in continuing if l.person.nik not in june_leavers]
     _reissue_outside_niks(staying, plan.moved_in_niks, rng, factory.registry, june_day)
 
-    newcomers = _newborns(sorted({id(l.household): l.household for l in staying}.values(),
-                                 key=lambda h: h.no_kk),
-                          plan.june_newborns, factory)
+    newcomers = _newborns(
+        sorted({id(l.household): l.household for l in staying}.values(), key=lambda h: h.no_kk),
+        plan.june_newborns,
+        factory,
+    )
     new_households = _households_for(plan.june_newcomers - len(newcomers), villages, factory, 0)
     newcomers += [Listing(p, h, h.address) for h in new_households for p in h.members]
 
@@ -604,8 +760,11 @@ class Submission:
         return XLSX_TITLE_ROWS + 2 if self.file_format == XLSX_TITLED else 2
 
     def valid_layak(self) -> int:
-        return sum(1 for i, row in enumerate(self.rows)
-                   if i not in self.defects and row["status_verifikasi"] == LAYAK)
+        return sum(
+            1
+            for i, row in enumerate(self.rows)
+            if i not in self.defects and row["status_verifikasi"] == LAYAK
+        )
 
 
 def _file_formats(villages: list[Village], rng: random.Random) -> dict[str, tuple[str, bool]]:
@@ -615,8 +774,12 @@ def _file_formats(villages: list[Village], rng: random.Random) -> dict[str, tupl
     n = len(shuffled)
     n_comma, n_semicolon = round(n * 0.6), round(n * 0.2)
     n_xlsx = n - n_comma - n_semicolon
-    formats = ([CSV_COMMA] * n_comma + [CSV_SEMICOLON] * n_semicolon
-               + [XLSX_TITLED] * (n_xlsx // 2) + [XLSX_PLAIN] * (n_xlsx - n_xlsx // 2))
+    formats = (
+        [CSV_COMMA] * n_comma
+        + [CSV_SEMICOLON] * n_semicolon
+        + [XLSX_TITLED] * (n_xlsx // 2)
+        + [XLSX_PLAIN] * (n_xlsx - n_xlsx // 2)
+    )
     chosen = {}
     semicolon_seen = 0
     for village, file_format in zip(shuffled, formats):
@@ -626,18 +789,22 @@ def _file_formats(villages: list[Village], rng: random.Random) -> dict[str, tupl
     return chosen
 
 
-def _field_visits(villages: list[Village], rng: random.Random, factory: PeopleFactory
-                  ) -> dict[tuple[str, str], list[tuple[date, str]]]:
+def _field_visits(
+    villages: list[Village], rng: random.Random, factory: PeopleFactory
+) -> dict[tuple[str, str], list[tuple[date, str]]]:
     """(period, village) -> the (tanggal_verifikasi, petugas) pairs of that month's visits."""
-    petugas = {v.kode_desa: sorted({factory.name(rng.choice("LP")) for _ in range(rng.randint(1, 2))})
-               for v in villages}
+    petugas = {
+        v.kode_desa: sorted({factory.name(rng.choice("LP")) for _ in range(rng.randint(1, 2))})
+        for v in villages
+    }
     visits = {}
     for period in PERIODS:
         year, month = map(int, period.split("-"))
         for village in villages:
             days = sorted(rng.sample(range(2, 16), rng.randint(1, 3)))
             visits[(period, village.kode_desa)] = [
-                (date(year, month, d), rng.choice(petugas[village.kode_desa])) for d in days]
+                (date(year, month, d), rng.choice(petugas[village.kode_desa])) for d in days
+            ]
     return visits
 
 
@@ -669,12 +836,15 @@ def _row(listing: Listing, visit: tuple[date, str]) -> dict[str, object]:
     }
 
 
-def _village_rows(listings: list[Listing], visits: list[tuple[date, str]], rng: random.Random
-                  ) -> list[dict[str, object]]:
+def _village_rows(
+    listings: list[Listing], visits: list[tuple[date, str]], rng: random.Random
+) -> list[dict[str, object]]:
     """The rows of one file, in the order a verifier walks: RW, RT, family, head first."""
+
     def walk_order(listing: Listing) -> tuple:
         place_in_family = next(i for i, m in enumerate(listing.household.members) if m is listing.person)
         return (listing.address.rw, listing.address.rt, listing.household.no_kk, place_in_family)
+
     rows = []
     visit_of_household: dict[str, tuple[date, str]] = {}
     for listing in sorted(listings, key=walk_order):
@@ -698,8 +868,9 @@ def _defective_row(rule: str, submission: Submission, factory: PeopleFactory) ->
     if rule == "tanggal_lahir_mustahil":
         # The NIK says 28/02/1980 (a real date); the operator typed 31/02 in the birth column.
         person.tanggal_lahir = date(1980, 2, 28)
-        person.nik = factory.registry.nik("3216" + village.kecamatan_number, person.tanggal_lahir,
-                                          person.jenis_kelamin)
+        person.nik = factory.registry.nik(
+            "3216" + village.kecamatan_number, person.tanggal_lahir, person.jenis_kelamin
+        )
     listing = Listing(person, household, household.address)
     row = _row(listing, (rows[0]["tanggal_verifikasi"], rows[0]["petugas"]))
     nik = row["nik"]
@@ -741,8 +912,9 @@ def _add_defects(submissions: list[Submission], period_index: int, factory: Peop
         submission.defects[position] = (column, rule)
 
 
-def build_sample_submissions(seed: int = DEFAULT_SEED, villages: list[Village] | None = None,
-                             plan: SamplePlan = SamplePlan()) -> list[Submission]:
+def build_sample_submissions(
+    seed: int = DEFAULT_SEED, villages: list[Village] | None = None, plan: SamplePlan = SamplePlan()
+) -> list[Submission]:
     """All submissions of both periods as data, sorted by period and village, defects included.
 
     The benchmark entry point: pass a larger ``plan`` and write the result with
@@ -816,8 +988,9 @@ def _write_xlsx(path: Path, submission: Submission) -> None:
         year, month = submission.period.split("-")
         kind = "Kelurahan" if village.jenis == "kelurahan" else "Desa"
         sheet.append(["VERIFIKASI FAKTUAL DATA KEMISKINAN EKSTREM"])
-        sheet.append([f"{kind} {village.nama_desa}, Kecamatan {village.nama_kecamatan}, "
-                      f"periode {BULAN[month]} {year}"])
+        sheet.append(
+            [f"{kind} {village.nama_desa}, Kecamatan {village.nama_kecamatan}, periode {BULAN[month]} {year}"]
+        )
         sheet.append([])
         sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([OFFICE_LABELS[c] if titled else c for c in COLUMNS])
@@ -846,8 +1019,10 @@ def _save_workbook_reproducibly(workbook: Workbook, path: Path) -> None:
     buffer = io.BytesIO()
     # ExcelWriter directly: openpyxl's save_workbook would stamp 'modified' with the clock.
     ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP)
             member.compress_type = zipfile.ZIP_DEFLATED
@@ -866,17 +1041,23 @@ def delivery_times(submissions: list[Submission], seed: int = DEFAULT_SEED) -> d
     times: dict[Path, datetime] = {}
     for period in sorted({s.period for s in submissions}):
         of_period = [s for s in submissions if s.period == period]
-        late = {s.village.kode_desa for s in rng.sample(of_period, min(LATE_VILLAGES.get(period, 0), len(of_period)))}
+        late = {
+            s.village.kode_desa
+            for s in rng.sample(of_period, min(LATE_VILLAGES.get(period, 0), len(of_period)))
+        }
         year, month = map(int, period.split("-"))
         for submission in of_period:
-            visits = [r["tanggal_verifikasi"] for r in submission.rows if isinstance(r["tanggal_verifikasi"], date)]
+            visits = [
+                r["tanggal_verifikasi"] for r in submission.rows if isinstance(r["tanggal_verifikasi"], date)
+            ]
             last_visit = max(visits).day if visits else 5
             if submission.village.kode_desa in late:
                 day = rng.randint(DELIVERY_CUTOFF_DAY + 1, 27)
             else:
                 day = min(max(last_visit + rng.randint(0, 3), 5), DELIVERY_CUTOFF_DAY)
-            times[submission.relative_path] = datetime(year, month, day, rng.randint(8, 15), rng.randrange(60),
-                                                       rng.randrange(60), tzinfo=WIB)
+            times[submission.relative_path] = datetime(
+                year, month, day, rng.randint(8, 15), rng.randrange(60), rng.randrange(60), tzinfo=WIB
+            )
     return times
 
 

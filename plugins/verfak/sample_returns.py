@@ -97,9 +97,15 @@ def _write_csv(target: Path, events: list[dict]) -> None:
 
 
 def _event(referral: dict, status: str, day: dt.date, **more) -> dict:
-    return {"referral_id": referral["referral_id"], "nik": referral["nik"], "nama": referral.get("nama"),
-            "nama_desa": referral.get("nama_desa"), "status_tindak_lanjut": status,
-            "tanggal": dt.datetime.combine(day, dt.time()), **more}  # fmt: skip
+    return {
+        "referral_id": referral["referral_id"],
+        "nik": referral["nik"],
+        "nama": referral.get("nama"),
+        "nama_desa": referral.get("nama_desa"),
+        "status_tindak_lanjut": status,
+        "tanggal": dt.datetime.combine(day, dt.time()),
+        **more,
+    }
 
 
 def write_sample_returns(landing: Path, exports: Path, seed: int = 20240701) -> dict[str, Path]:
@@ -139,7 +145,9 @@ def write_sample_returns(landing: Path, exports: Path, seed: int = 20240701) -> 
         events.append(_event(r, "mengikuti", day, kegiatan="Pelatihan menjahit angkatan 1"))
     events += [_event(r, "selesai", day, kegiatan="Pelatihan menjahit angkatan 1") for r in graduates]
     events += [_event(r, "tidak_selesai", day, keterangan="berhenti: bekerja") for r in dropped]
-    events += [_event(r, "tidak_dapat_dihubungi", day, keterangan="nomor HP tidak aktif") for r in unreachable]
+    events += [
+        _event(r, "tidak_dapat_dihubungi", day, keterangan="nomor HP tidak aktif") for r in unreachable
+    ]
     events += [_event(r, "ditolak", day, keterangan="menolak: mengurus keluarga") for r in declined]
     # Bad rows (back to the agency in its feedback file): unknown id, someone else's NIK, a capital
     # status, a date in the future.
@@ -161,7 +169,9 @@ def write_sample_returns(landing: Path, exports: Path, seed: int = 20240701) -> 
     events = []
     for r in funded + waiting:
         events.append(_event(r, "diterima", day))
-    events += [_event(r, "dana_cair", day, nilai=CAPITAL_AMOUNT, kegiatan="Bantuan modal tahap 1") for r in funded]
+    events += [
+        _event(r, "dana_cair", day, nilai=CAPITAL_AMOUNT, kegiatan="Bantuan modal tahap 1") for r in funded
+    ]
     events += [_event(r, "tidak_dapat_dihubungi", day) for r in rest[-4:]]
     events.append(_event(rest[0], "diterima", day))
     events.append(_event(rest[0], "dana_cair", day, kegiatan="Bantuan modal tahap 1"))  # no amount: sent back
@@ -174,7 +184,9 @@ def write_sample_returns(landing: Path, exports: Path, seed: int = 20240701) -> 
     paid, unreachable = cash[: len(cash) - 60], cash[len(cash) - 60 : len(cash) - 48]
     events = [_event(r, "dibayar", day, nilai=CASH_AMOUNT, kegiatan="Penyaluran tahap Juni") for r in paid]
     events += [_event(r, "tidak_dapat_dihubungi", day, keterangan="rumah kosong") for r in unreachable]
-    target = landing / RETURN_FOLDER / "bantuan_tunai" / cash_manifest["export_date"][:7] / "tindak_lanjut.xlsx"
+    target = (
+        landing / RETURN_FOLDER / "bantuan_tunai" / cash_manifest["export_date"][:7] / "tindak_lanjut.xlsx"
+    )
     _fill_workbook(cash_folder / "tindak_lanjut.xlsx", target, "bantuan_tunai", events)
     written["bantuan_tunai"] = target
     return written

@@ -19,10 +19,30 @@ from verfak.columns import COLUMNS
 from verfak.nik import nik_columns
 
 STATUS_VALUES = ("layak", "tidak_layak", "meninggal", "pindah", "tidak_ditemukan")
-_SEX = {"L": "L", "LAKI-LAKI": "L", "LAKI LAKI": "L", "LAKI": "L", "PRIA": "L",
-        "P": "P", "PEREMPUAN": "P", "WANITA": "P"}  # fmt: skip
-_YES_NO = {"ya": "ya", "y": "ya", "iya": "ya", "true": "ya", "1": "ya", "ada": "ya",
-           "tidak": "tidak", "t": "tidak", "tdk": "tidak", "false": "tidak", "0": "tidak", "tidak ada": "tidak"}  # fmt: skip
+_SEX = {
+    "L": "L",
+    "LAKI-LAKI": "L",
+    "LAKI LAKI": "L",
+    "LAKI": "L",
+    "PRIA": "L",
+    "P": "P",
+    "PEREMPUAN": "P",
+    "WANITA": "P",
+}
+_YES_NO = {
+    "ya": "ya",
+    "y": "ya",
+    "iya": "ya",
+    "true": "ya",
+    "1": "ya",
+    "ada": "ya",
+    "tidak": "tidak",
+    "t": "tidak",
+    "tdk": "tidak",
+    "false": "tidak",
+    "0": "tidak",
+    "tidak ada": "tidak",
+}
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
@@ -58,7 +78,12 @@ _SCIENTIFIC = r"^[0-9](?:[.,][0-9]+)?[eE][+\-]?[0-9]+$"
 
 def _undecorated(series: pd.Series) -> pd.Series:
     """Trimmed text without invisible characters and without Excel's leading apostrophe."""
-    return _text(series).str.replace(_INVISIBLE, "", regex=True).str.strip().str.replace(f"^'{_WS}*", "", regex=True)
+    return (
+        _text(series)
+        .str.replace(_INVISIBLE, "", regex=True)
+        .str.strip()
+        .str.replace(f"^'{_WS}*", "", regex=True)
+    )
 
 
 def _identifier(series: pd.Series) -> pd.Series:
@@ -85,12 +110,41 @@ def _phone(series: pd.Series) -> pd.Series:
 
 
 _MONTHS = {
-    "januari": 1, "jan": 1, "februari": 2, "feb": 2, "peb": 2, "pebruari": 2, "maret": 3, "mar": 3,
-    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8, "agu": 8,
-    "agt": 8, "ags": 8, "agst": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10,
-    "okt": 10, "oct": 10, "november": 11, "nov": 11, "nop": 11, "desember": 12, "des": 12, "dec": 12,
+    "januari": 1,
+    "jan": 1,
+    "februari": 2,
+    "feb": 2,
+    "peb": 2,
+    "pebruari": 2,
+    "maret": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "mei": 5,
+    "juni": 6,
+    "jun": 6,
+    "juli": 7,
+    "jul": 7,
+    "agustus": 8,
+    "agu": 8,
+    "agt": 8,
+    "ags": 8,
+    "agst": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "oktober": 10,
+    "okt": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "nop": 11,
+    "desember": 12,
+    "des": 12,
+    "dec": 12,
     "may": 5,
-}  # fmt: skip
+}
 _MONTH_NAME_DATE = f"^([0-9]{{1,2}})[{_SPACE}\\-/.]*([a-z]+)\\.?[{_SPACE}\\-/.]*([0-9]{{4}})$"
 
 
@@ -106,7 +160,9 @@ def parse_dates(series: pd.Series) -> pd.Series:
     """
     s = _text(series)
     # a time after the date ("17/08/1975 00:00:00"), cut where a digit is followed by it
-    s = s.str.replace(r"^(.*[0-9])[ T]+[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:\.[0-9]+)?)?$", r"\1", regex=True)
+    s = s.str.replace(
+        r"^(.*[0-9])[ T]+[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:\.[0-9]+)?)?$", r"\1", regex=True
+    )
     result = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     formats = {
         r"^\d{4}-\d{1,2}-\d{1,2}$": "%Y-%m-%d",
@@ -127,7 +183,9 @@ def parse_dates(series: pd.Series) -> pd.Series:
         text = named[2][has_name] + "-" + month[has_name].astype(int).astype(str) + "-" + named[0][has_name]
         parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[us]")
         result[parsed.index] = parsed
-    serial = s.str.fullmatch(r"[0-9]{4,5}(\.[0-9]+)?", na=False) & ~s.str.fullmatch(r"(19|20)[0-9]{2}", na=False)
+    serial = s.str.fullmatch(r"[0-9]{4,5}(\.[0-9]+)?", na=False) & ~s.str.fullmatch(
+        r"(19|20)[0-9]{2}", na=False
+    )
     if serial.any():
         days = pd.to_numeric(s[serial], errors="coerce").floordiv(1)
         in_range = days.between(61, 73050)  # 1900-03-01 .. 2099-12-31 (Excel's 1900 leap-year bug below 61)
@@ -147,7 +205,9 @@ def _integer(series: pd.Series, money: bool = False) -> pd.Series:
         separated = s.str.contains("[.,]", regex=True, na=False)
         if separated.any():
             s = s.copy()
-            s.loc[separated] = s[separated].astype("object").str.replace(r"[.,](?=\d{3}(\D|$))", "", regex=True)
+            s.loc[separated] = (
+                s[separated].astype("object").str.replace(r"[.,](?=\d{3}(\D|$))", "", regex=True)
+            )
     s = s.str.replace(_WS, "", regex=True)
     numeric = s.str.fullmatch(r"-?[0-9]{1,15}", na=False)
     return pd.to_numeric(s.where(numeric), errors="coerce").astype("Int64")
@@ -180,10 +240,21 @@ def type_rows(raw: pd.DataFrame, period: str) -> pd.DataFrame:
     out["kode_desa"] = raw["kode_desa_folder"].astype("str")
     out["kode_kecamatan_folder"] = out["kode_desa"].str.slice(0, 8)
 
-    for column in ("nama", "hubungan_keluarga", "alamat", "alasan", "pekerjaan", "pendidikan", "minat_usaha",
-                   "petugas", "minat_pelatihan"):  # fmt: skip
+    for column in (
+        "nama",
+        "hubungan_keluarga",
+        "alamat",
+        "alasan",
+        "pekerjaan",
+        "pendidikan",
+        "minat_usaha",
+        "petugas",
+        "minat_pelatihan",
+    ):
         out[column] = _text(raw[column])
-    out["minat_pelatihan"] = out["minat_pelatihan"].str.lower().str.replace(f"{_WS}*[;,]{_WS}*", ";", regex=True)
+    out["minat_pelatihan"] = (
+        out["minat_pelatihan"].str.lower().str.replace(f"{_WS}*[;,]{_WS}*", ";", regex=True)
+    )
     for column in ("nik", "no_kk", "rt", "rw"):
         out[column] = _identifier(raw[column])
     out["no_hp"] = _phone(raw["no_hp"])
@@ -208,12 +279,16 @@ def type_rows(raw: pd.DataFrame, period: str) -> pd.DataFrame:
 
     out["kode_desa_baris"] = kode_desa_dotted(raw["kode_desa"])
     out["kode_kecamatan_baris"] = out["kode_desa_baris"].str.slice(0, 8)
-    out["kecamatan_sama_dengan_folder"] = (out["kode_kecamatan_baris"] == out["kode_kecamatan_folder"]).astype("boolean")
+    out["kecamatan_sama_dengan_folder"] = (
+        out["kode_kecamatan_baris"] == out["kode_kecamatan_folder"]
+    ).astype("boolean")
 
     # Derived facts the rules look at.
     period_end = pd.Timestamp(end)
     out["umur"] = ((period_end - out["tanggal_lahir"]).dt.days / 365.2425).astype("Float64")
-    out["hari_verifikasi_sebelum_akhir_periode"] = (period_end - out["tanggal_verifikasi"]).dt.days.astype("Int64")
+    out["hari_verifikasi_sebelum_akhir_periode"] = (period_end - out["tanggal_verifikasi"]).dt.days.astype(
+        "Int64"
+    )
     out["perlu_alasan"] = out["status_verifikasi"].isin([s for s in STATUS_VALUES if s != "layak"])
     out = out.join(nik_columns(out["nik"].fillna(""), reference_date=end))
     birth = out["tanggal_lahir"].dt  # DDMMYY as in the NIK (strftime is ten times slower)
@@ -241,11 +316,15 @@ CROSS_VILLAGE_COLUMNS = ("nik_jumlah_desa", "nik_jumlah_kk")
 def typed_keys(raw: pd.DataFrame) -> pd.DataFrame:
     """``file_id``, ``source_row``, ``kode_desa`` (the folder's), ``nik`` and ``no_kk`` exactly as
     ``type_rows`` types them: what the cross-village columns are computed from."""
-    return pd.DataFrame({
-        "file_id": raw["file_id"].astype("int64"), "source_row": raw["source_row"].astype("int64"),
-        "kode_desa": raw["kode_desa_folder"].astype("str"), "nik": _identifier(raw["nik"]),
-        "no_kk": _identifier(raw["no_kk"]),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "file_id": raw["file_id"].astype("int64"),
+            "source_row": raw["source_row"].astype("int64"),
+            "kode_desa": raw["kode_desa_folder"].astype("str"),
+            "nik": _identifier(raw["nik"]),
+            "no_kk": _identifier(raw["no_kk"]),
+        }
+    )
 
 
 def with_period_counts(typed: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
@@ -259,10 +338,34 @@ def with_period_counts(typed: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFram
 
 #: The staging.verifikasi columns written after validation (the typed contract, not the helpers).
 STAGING_COLUMNS = (
-    "file_id", "source_row", "period", "kode_desa", "nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir",
-    "hubungan_keluarga", "alamat", "rt", "rw", "kode_desa_baris", "status_verifikasi", "alasan", "desil",
-    "pekerjaan", "pendidikan", "pendapatan_bulanan", "minat_pelatihan", "memiliki_usaha", "minat_usaha", "no_hp",
-    "tanggal_verifikasi", "petugas", "has_error", "has_warning",
-)  # fmt: skip
+    "file_id",
+    "source_row",
+    "period",
+    "kode_desa",
+    "nik",
+    "no_kk",
+    "nama",
+    "jenis_kelamin",
+    "tanggal_lahir",
+    "hubungan_keluarga",
+    "alamat",
+    "rt",
+    "rw",
+    "kode_desa_baris",
+    "status_verifikasi",
+    "alasan",
+    "desil",
+    "pekerjaan",
+    "pendidikan",
+    "pendapatan_bulanan",
+    "minat_pelatihan",
+    "memiliki_usaha",
+    "minat_usaha",
+    "no_hp",
+    "tanggal_verifikasi",
+    "petugas",
+    "has_error",
+    "has_warning",
+)
 
 RAW_COLUMNS = COLUMNS

@@ -22,7 +22,8 @@ def table_counts(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict[str, int]:
         counts = {}
         for name in names:
             cur.execute(
-                "SELECT CASE WHEN relispopulated THEN 1 ELSE 0 END FROM pg_class WHERE oid = %s::regclass", (name,)
+                "SELECT CASE WHEN relispopulated THEN 1 ELSE 0 END FROM pg_class WHERE oid = %s::regclass",
+                (name,),
             )
             if cur.fetchone()[0]:
                 cur.execute(f"SELECT count(*) FROM {name}")  # names come from the catalog above
@@ -51,11 +52,14 @@ def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
                                      ORDER BY run_id DESC LIMIT 1) r ON true
                 ORDER BY 1"""
         )
-        gate = {p: {"validated": v, "loaded": ok, "quarantined": bad, "data_docs": docs}
-                for p, v, ok, bad, docs in cur.fetchall()}  # fmt: skip
+        gate = {
+            p: {"validated": v, "loaded": ok, "quarantined": bad, "data_docs": docs}
+            for p, v, ok, bad, docs in cur.fetchall()
+        }
         cur.execute(
             "SELECT periode, sum(layak)::int, sum(verified)::int FROM mart.verified_count GROUP BY periode ORDER BY 1"
-            if _populated(cur) else "SELECT NULL, NULL, NULL WHERE false"
+            if _populated(cur)
+            else "SELECT NULL, NULL, NULL WHERE false"
         )
         verified = {p: {"layak": layak, "verified": total} for p, layak, total in cur.fetchall()}
         cur.execute(
@@ -71,7 +75,9 @@ def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
                 GROUP BY 1 ORDER BY 2 DESC"""
         )
         reject_reasons = dict(cur.fetchall())
-        cur.execute("SELECT period, rule_id, count(*) FROM quality.village_flag GROUP BY 1, 2 ORDER BY 1, 3 DESC")
+        cur.execute(
+            "SELECT period, rule_id, count(*) FROM quality.village_flag GROUP BY 1, 2 ORDER BY 1, 3 DESC"
+        )
         village_flags: dict[str, dict[str, int]] = {}
         for period, rule_id, count in cur.fetchall():
             village_flags.setdefault(period, {})[rule_id] = count
@@ -89,13 +95,22 @@ def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
         )
         return_files = dict(zip(("accepted", "rejected", "rows", "rows_sent_back"), cur.fetchone()))
     return {
-        "files": {"accepted": accepted, "rejected": rejected, "superseded": superseded,
-                  "reject_reasons": reject_reasons},
+        "files": {
+            "accepted": accepted,
+            "rejected": rejected,
+            "superseded": superseded,
+            "reject_reasons": reject_reasons,
+        },
         "rows": {"read": rows_read, "rejected_at_intake": rows_rejected_intake},
-        "gate": gate, "verified": verified, "exports": exports, "village_flags": village_flags,
-        "funnel": funnel, "outcome_statuses": statuses, "return_files": return_files,
+        "gate": gate,
+        "verified": verified,
+        "exports": exports,
+        "village_flags": village_flags,
+        "funnel": funnel,
+        "outcome_statuses": statuses,
+        "return_files": return_files,
         "feedback_dir": str(config.export_dir() / "feedback"),
-    }  # fmt: skip
+    }
 
 
 def _populated(cur) -> bool:
@@ -108,10 +123,12 @@ def outcome_lines(info: dict) -> list[str]:
     if not info["funnel"] and not info["return_files"]["accepted"] and not info["return_files"]["rejected"]:
         return []
     files = info["return_files"]
-    lines = [f"Agency return files: {files['accepted']} read, {files['rejected']} rejected; {files['rows']} rows, "
-             f"{files['rows_sent_back']} sent back to the agency (feedback: "
-             f"{config.export_dir() / 'tindak_lanjut_umpan_balik'}/<program>/<YYYY-MM>.csv)",
-             "Referral outcomes (tindak lanjut), per program and status:"]  # fmt: skip
+    lines = [
+        f"Agency return files: {files['accepted']} read, {files['rejected']} rejected; {files['rows']} rows, "
+        f"{files['rows_sent_back']} sent back to the agency (feedback: "
+        f"{config.export_dir() / 'tindak_lanjut_umpan_balik'}/<program>/<YYYY-MM>.csv)",
+        "Referral outcomes (tindak lanjut), per program and status:",
+    ]
     for f in info["funnel"]:
         lines.append(
             f"  {f['program']} ({f['periode']}): {f['dirujuk']} referred, {f['dijawab']} answered, "
@@ -119,7 +136,9 @@ def outcome_lines(info: dict) -> list[str]:
             f"{f['tidak_dapat_dihubungi']} unreachable, {f['belum_dijawab']} no answer yet"
         )
         counts = info["outcome_statuses"].get(f["program"], {})
-        lines.append("    " + ", ".join(f"{status} {n}" for status, n in sorted(counts.items())) + " (every period)")
+        lines.append(
+            "    " + ", ".join(f"{status} {n}" for status, n in sorted(counts.items())) + " (every period)"
+        )
     return lines
 
 
@@ -141,9 +160,13 @@ def print_summary(before: Path | None = None, conn_id: str = db.WAREHOUSE_CONN_I
         )
         flags = info["village_flags"].get(period)
         if flags:
-            lines.append("  villages flagged for a look: " + ", ".join(f"{rule} {n}" for rule, n in flags.items()))
+            lines.append(
+                "  villages flagged for a look: " + ", ".join(f"{rule} {n}" for rule, n in flags.items())
+            )
     for export in info["exports"]:
-        lines.append(f"Export {export['program']} ({export['period']}): {export['rows']} rows in {export['path']}")
+        lines.append(
+            f"Export {export['program']} ({export['period']}): {export['rows']} rows in {export['path']}"
+        )
     lines.extend(outcome_lines(info))
     docs = next((g["data_docs"] for g in info["gate"].values() if g["data_docs"]), None)
     lines.append(f"Village feedback: {info['feedback_dir']}/<YYYY-MM>/<kode_desa>.csv")

@@ -39,17 +39,42 @@ TIMESTAMP = datetime(2024, 7, 1, 8, 0, 0)
 
 #: The header label of each column (a note in brackets says what to type; the reader ignores it).
 HEADERS: dict[str, str] = {
-    "nik": "NIK", "no_kk": "No. KK", "nama": "Nama Lengkap", "jenis_kelamin": "Jenis Kelamin (L/P)",
-    "tanggal_lahir": "Tanggal Lahir (DD/MM/YYYY)", "hubungan_keluarga": "Hubungan Keluarga", "alamat": "Alamat",
-    "rt": "RT", "rw": "RW", "kode_desa": "Kode Desa", "status_verifikasi": "Status Verifikasi", "alasan": "Alasan",
-    "desil": "Desil (1-10)", "pekerjaan": "Pekerjaan", "pendidikan": "Pendidikan",
-    "pendapatan_bulanan": "Pendapatan Bulanan (Rp)", "minat_pelatihan": "Minat Pelatihan",
-    "memiliki_usaha": "Memiliki Usaha (ya/tidak)", "minat_usaha": "Minat Usaha", "no_hp": "No. HP",
-    "tanggal_verifikasi": "Tanggal Verifikasi (DD/MM/YYYY)", "petugas": "Petugas",
-}  # fmt: skip
+    "nik": "NIK",
+    "no_kk": "No. KK",
+    "nama": "Nama Lengkap",
+    "jenis_kelamin": "Jenis Kelamin (L/P)",
+    "tanggal_lahir": "Tanggal Lahir (DD/MM/YYYY)",
+    "hubungan_keluarga": "Hubungan Keluarga",
+    "alamat": "Alamat",
+    "rt": "RT",
+    "rw": "RW",
+    "kode_desa": "Kode Desa",
+    "status_verifikasi": "Status Verifikasi",
+    "alasan": "Alasan",
+    "desil": "Desil (1-10)",
+    "pekerjaan": "Pekerjaan",
+    "pendidikan": "Pendidikan",
+    "pendapatan_bulanan": "Pendapatan Bulanan (Rp)",
+    "minat_pelatihan": "Minat Pelatihan",
+    "memiliki_usaha": "Memiliki Usaha (ya/tidak)",
+    "minat_usaha": "Minat Usaha",
+    "no_hp": "No. HP",
+    "tanggal_verifikasi": "Tanggal Verifikasi (DD/MM/YYYY)",
+    "petugas": "Petugas",
+}
 
-_WIDTHS = {"nik": 20, "no_kk": 20, "nama": 28, "alamat": 30, "alasan": 34, "kode_desa": 15, "no_hp": 16,
-           "status_verifikasi": 18, "minat_pelatihan": 22, "petugas": 22}  # fmt: skip
+_WIDTHS = {
+    "nik": 20,
+    "no_kk": 20,
+    "nama": 28,
+    "alamat": 30,
+    "alasan": 34,
+    "kode_desa": 15,
+    "no_hp": 16,
+    "status_verifikasi": 18,
+    "minat_pelatihan": 22,
+    "petugas": 22,
+}
 
 #: What the README sheet says, one line per row (column A); the column table follows it.
 README_LINES: tuple[str, ...] = (
@@ -119,7 +144,7 @@ _COLUMN_HELP: dict[str, tuple[str, str]] = {
     "no_hp": ("nomor HP/WA, sebagai teks", "081234567890"),
     "tanggal_verifikasi": ("tanggal kunjungan lapangan, DD/MM/YYYY", "10/06/2024"),
     "petugas": ("nama petugas verifikasi", "Ujang Sutisna"),
-}  # fmt: skip
+}
 
 #: The column table of the README sheet: header, then one row per column.
 README_TABLE: tuple[tuple[str, str, str, str], ...] = (
@@ -160,25 +185,51 @@ def _data_sheet(workbook: Workbook) -> None:
         sheet.add_data_validation(validation)
 
     def choice(column: str, values, title: str) -> None:
-        validate(column, DataValidation(
-            type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-            errorTitle=title, error=f"Pilih salah satu: {', '.join(values)}.", promptTitle=title,
-            prompt=f"Pilih: {', '.join(values)}.",
-        ))  # fmt: skip
+        validate(
+            column,
+            DataValidation(
+                type="list",
+                formula1='"' + ",".join(values) + '"',
+                allow_blank=True,
+                errorTitle=title,
+                error=f"Pilih salah satu: {', '.join(values)}.",
+                promptTitle=title,
+                prompt=f"Pilih: {', '.join(values)}.",
+            ),
+        )
 
     choice("jenis_kelamin", ("L", "P"), "Jenis Kelamin")
     choice("status_verifikasi", STATUS_VALUES, "Status Verifikasi")
     choice("memiliki_usaha", ("ya", "tidak"), "Memiliki Usaha")
     for column, label in (("nik", "NIK"), ("no_kk", "No. KK")):
-        validate(column, DataValidation(
-            type="textLength", operator="equal", formula1="16", allow_blank=True, errorStyle="warning",
-            errorTitle=label, error=f"{label} harus 16 digit. Periksa kembali dengan KTP/KK.", promptTitle=label,
-            prompt=f"Ketik 16 digit {label} (kolom ini berformat Teks).",
-        ))  # fmt: skip
-    validate("desil", DataValidation(
-        type="whole", operator="between", formula1="1", formula2="10", allow_blank=True,
-        errorTitle="Desil", error="Desil adalah angka bulat 1 sampai 10.", promptTitle="Desil", prompt="Angka 1-10.",
-    ))  # fmt: skip
+        validate(
+            column,
+            DataValidation(
+                type="textLength",
+                operator="equal",
+                formula1="16",
+                allow_blank=True,
+                errorStyle="warning",
+                errorTitle=label,
+                error=f"{label} harus 16 digit. Periksa kembali dengan KTP/KK.",
+                promptTitle=label,
+                prompt=f"Ketik 16 digit {label} (kolom ini berformat Teks).",
+            ),
+        )
+    validate(
+        "desil",
+        DataValidation(
+            type="whole",
+            operator="between",
+            formula1="1",
+            formula2="10",
+            allow_blank=True,
+            errorTitle="Desil",
+            error="Desil adalah angka bulat 1 sampai 10.",
+            promptTitle="Desil",
+            prompt="Angka 1-10.",
+        ),
+    )
 
 
 def _readme_sheet(workbook: Workbook) -> None:
@@ -190,7 +241,9 @@ def _readme_sheet(workbook: Workbook) -> None:
     for row, line in enumerate(README_LINES, start=1):
         if line:
             cell = sheet.cell(row, 1, line)
-            cell.font = Font(bold=row == 1 or line in ("Cara mengisi", "Pengiriman", "Kolom"), size=13 if row == 1 else 11)
+            cell.font = Font(
+                bold=row == 1 or line in ("Cara mengisi", "Pengiriman", "Kolom"), size=13 if row == 1 else 11
+            )
     start = len(README_LINES) + 1
     for offset, values in enumerate(README_TABLE):
         for col, value in enumerate(values, start=1):
@@ -215,8 +268,10 @@ def build_template(path: Path | str) -> Path:
     # ExcelWriter directly: openpyxl's save_workbook would stamp 'modified' with the clock.
     ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:  # fmt: skip
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=TIMESTAMP.timetuple()[:6])
             member.compress_type = zipfile.ZIP_DEFLATED

@@ -43,9 +43,14 @@ from verfak.safe_text import neutralise, shorten
 log = logging.getLogger(__name__)
 
 RETURN_CONTRACT = Contract(
-    RETURN_COLUMNS, RETURN_REQUIRED, RETURN_LABELS, return_column, must_be_text=("nik",),
-    header_hint="(ID Rujukan, NIK, Status Tindak Lanjut, Tanggal, ...)", template="file tindak_lanjut.xlsx dari ekspor",
-)  # fmt: skip
+    RETURN_COLUMNS,
+    RETURN_REQUIRED,
+    RETURN_LABELS,
+    return_column,
+    must_be_text=("nik",),
+    header_hint="(ID Rujukan, NIK, Status Tindak Lanjut, Tanggal, ...)",
+    template="file tindak_lanjut.xlsx dari ekspor",
+)
 FEEDBACK_FOLDER = "tindak_lanjut_umpan_balik"
 FEEDBACK_COLUMNS = ("file", "sheet", "baris", "referral_id", "kolom", "nilai_dikirim", "kode_aturan", "pesan")
 _PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
@@ -86,38 +91,60 @@ def discover(landing: Path, conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
         cur.execute("SELECT path, size_bytes, modified_at FROM raw.return_path")
         known = {(p, s, m.timestamp()) for p, s, m in cur.fetchall()}
         record_skipped(cur, [(prefix + relative, reason) for relative, reason in skipped])
-    found = [prefix + relative for relative, stat in entries
-             if (prefix + relative, stat.st_size, file_time(stat.st_mtime).timestamp()) not in known]  # fmt: skip
+    found = [
+        prefix + relative
+        for relative, stat in entries
+        if (prefix + relative, stat.st_size, file_time(stat.st_mtime).timestamp()) not in known
+    ]
     log.info("return files under %s: %d new or changed, %d path(s) skipped", root, len(found), len(skipped))
     return found
 
 
-def _locate(relative: str, programs: set[str]) -> tuple[str | None, str | None, str | None, ReadResult | None]:
+def _locate(
+    relative: str, programs: set[str]
+) -> tuple[str | None, str | None, str | None, ReadResult | None]:
     """(program, period, folder) from ``tindak_lanjut/<program>/<YYYY-MM>/<file>``, or a rejection."""
     parts = Path(relative).parts
     folder = parts[1] if len(parts) >= 2 else None
     if len(parts) != 4:
-        return None, None, folder, ReadResult().reject(
-            "lokasi_tidak_sesuai",
-            "File tindak lanjut harus diletakkan di folder tindak_lanjut/<program>/<bulan YYYY-MM>/, "
-            "misalnya tindak_lanjut/pelatihan/2024-07/.",
+        return (
+            None,
+            None,
+            folder,
+            ReadResult().reject(
+                "lokasi_tidak_sesuai",
+                "File tindak lanjut harus diletakkan di folder tindak_lanjut/<program>/<bulan YYYY-MM>/, "
+                "misalnya tindak_lanjut/pelatihan/2024-07/.",
+            ),
         )
     period = parts[2] if _PERIOD.match(parts[2]) else None
     program = folder if folder in programs else None
     if program is None:
-        return None, period, folder, ReadResult().reject(
-            "program_tidak_dikenal",
-            f"Folder '{folder}' bukan nama program ({', '.join(sorted(programs))}).",
+        return (
+            None,
+            period,
+            folder,
+            ReadResult().reject(
+                "program_tidak_dikenal",
+                f"Folder '{folder}' bukan nama program ({', '.join(sorted(programs))}).",
+            ),
         )
     if period is None:
-        return program, None, folder, ReadResult().reject(
-            "periode_tidak_dikenal", f"Folder bulan '{parts[2]}' tidak dikenal: gunakan format YYYY-MM, misalnya 2024-07."
+        return (
+            program,
+            None,
+            folder,
+            ReadResult().reject(
+                "periode_tidak_dikenal",
+                f"Folder bulan '{parts[2]}' tidak dikenal: gunakan format YYYY-MM, misalnya 2024-07.",
+            ),
         )
     return program, period, folder, None
 
 
-def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
-                conn_id: str = db.WAREHOUSE_CONN_ID) -> ReturnOutcome:  # fmt: skip
+def ingest_file(
+    relative: str, landing: Path, dag_run_id: str | None = None, conn_id: str = db.WAREHOUSE_CONN_ID
+) -> ReturnOutcome:
     """Register one return file and keep its rows. Idempotent by SHA-256, month and program folder.
 
     Read as a village file is (``verfak.ingest.ingest_file``): opened without following links, read
@@ -152,10 +179,26 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
                    rows_passed, rows_rejected, dag_run_id)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                ON CONFLICT (sha256, period, folder_program) DO NOTHING RETURNING file_id""",
-            (sha256, relative, path.name, program, folder, period, file_format, stat.st_size, file_time(stat.st_mtime),
-             "accepted" if result.accepted else "rejected", result.reject_code, result.reject_message,
-             json.dumps(result.details), result.rows_read, result.rows_passed, result.rows_rejected, dag_run_id),
-        )  # fmt: skip
+            (
+                sha256,
+                relative,
+                path.name,
+                program,
+                folder,
+                period,
+                file_format,
+                stat.st_size,
+                file_time(stat.st_mtime),
+                "accepted" if result.accepted else "rejected",
+                result.reject_code,
+                result.reject_message,
+                json.dumps(result.details),
+                result.rows_read,
+                result.rows_passed,
+                result.rows_rejected,
+                dag_run_id,
+            ),
+        )
         returned = cur.fetchone()
         if returned is None:
             return ReturnOutcome(relative, "duplicate")
@@ -164,12 +207,25 @@ def ingest_file(relative: str, landing: Path, dag_run_id: str | None = None,
         if result.accepted:
             _copy_rows(cur, file_id, result)
     if result.accepted:
-        log.info("%s: return file %s accepted, %d row(s) (%d rejected at intake)", relative, file_id,
-                 result.rows_read, result.rows_rejected)  # fmt: skip
+        log.info(
+            "%s: return file %s accepted, %d row(s) (%d rejected at intake)",
+            relative,
+            file_id,
+            result.rows_read,
+            result.rows_rejected,
+        )
     else:
         log.warning("%s: return file %s rejected (%s)", relative, file_id, result.reject_code)
-    return ReturnOutcome(relative, "accepted" if result.accepted else "rejected", file_id, program, period,
-                         result.rows_read, result.rows_rejected, result.reject_code)  # fmt: skip
+    return ReturnOutcome(
+        relative,
+        "accepted" if result.accepted else "rejected",
+        file_id,
+        program,
+        period,
+        result.rows_read,
+        result.rows_rejected,
+        result.reject_code,
+    )
 
 
 def _remember_path(cur, relative: str, stat, sha256: str, file_id: int) -> None:
@@ -189,7 +245,15 @@ def _copy_rows(cur, file_id: int, result: ReadResult) -> None:
         cur.execute(
             """INSERT INTO quality.return_issue (file_id, source_row, stage, rule_id, severity, column_name,
                    value_sent, message) VALUES (%s, %s, 'intake', %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
-            (file_id, issue.source_row, issue.rule_id, issue.severity, issue.column, issue.value_sent, issue.message),
+            (
+                file_id,
+                issue.source_row,
+                issue.rule_id,
+                issue.severity,
+                issue.column,
+                issue.value_sent,
+                issue.message,
+            ),
         )
 
 
@@ -236,22 +300,41 @@ def _typed(cur, program: str, from_period: str):
     raw = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description], dtype="object")
     if raw.empty:
         return raw
-    text = {c: raw[c].astype("string").str.strip().replace("", pd.NA) for c in
-            ("referral_id", "nik", "status_tindak_lanjut", "tanggal", "nilai", "kegiatan", "keterangan")}  # fmt: skip
-    return pd.DataFrame({
-        "file_id": raw["file_id"].astype("int64"), "source_row": raw["source_row"].astype("int64"),
-        "program": program, "referral_id": text["referral_id"].str.upper(),
-        "nik": _identifier(raw["nik"].astype("string")),
-        "status": text["status_tindak_lanjut"].str.lower().str.replace(r"[\s\-]+", "_", regex=True),
-        "tanggal": parse_dates(raw["tanggal"].astype("string")).dt.date,
-        "nilai": _integer(raw["nilai"].astype("string"), money=True),
-        "kegiatan": text["kegiatan"], "keterangan": text["keterangan"], "reported_at": raw["reported_at"],
-        "period": raw["period"],
-    })  # fmt: skip
+    text = {
+        c: raw[c].astype("string").str.strip().replace("", pd.NA)
+        for c in ("referral_id", "nik", "status_tindak_lanjut", "tanggal", "nilai", "kegiatan", "keterangan")
+    }
+    return pd.DataFrame(
+        {
+            "file_id": raw["file_id"].astype("int64"),
+            "source_row": raw["source_row"].astype("int64"),
+            "program": program,
+            "referral_id": text["referral_id"].str.upper(),
+            "nik": _identifier(raw["nik"].astype("string")),
+            "status": text["status_tindak_lanjut"].str.lower().str.replace(r"[\s\-]+", "_", regex=True),
+            "tanggal": parse_dates(raw["tanggal"].astype("string")).dt.date,
+            "nilai": _integer(raw["nilai"].astype("string"), money=True),
+            "kegiatan": text["kegiatan"],
+            "keterangan": text["keterangan"],
+            "reported_at": raw["reported_at"],
+            "period": raw["period"],
+        }
+    )
 
 
-_TMP_COLUMNS = ("file_id", "source_row", "program", "referral_id", "nik", "status", "tanggal", "nilai", "kegiatan",
-                "keterangan", "reported_at")  # fmt: skip
+_TMP_COLUMNS = (
+    "file_id",
+    "source_row",
+    "program",
+    "referral_id",
+    "nik",
+    "status",
+    "tanggal",
+    "nilai",
+    "kegiatan",
+    "keterangan",
+    "reported_at",
+)
 
 
 def _checks(cur, typed, today: dt.date, max_passes: int = 10):
@@ -282,9 +365,11 @@ def _checks(cur, typed, today: dt.date, max_passes: int = 10):
         if now_failed == failed:
             break
         failed = now_failed
-        cur.execute("UPDATE tmp_return_rows SET in_sequence = NOT ((file_id, source_row) IN "
-                    "(SELECT * FROM unnest(%s::bigint[], %s::integer[])))",
-                    ([int(f) for f, _ in failed], [int(r) for _, r in failed]))  # fmt: skip
+        cur.execute(
+            "UPDATE tmp_return_rows SET in_sequence = NOT ((file_id, source_row) IN "
+            "(SELECT * FROM unnest(%s::bigint[], %s::integer[])))",
+            ([int(f) for f, _ in failed], [int(r) for _, r in failed]),
+        )
     else:
         raise RuntimeError(f"outcome checks did not settle in {max_passes} passes")
     cur.execute("DROP TABLE tmp_return_rows")
@@ -302,18 +387,27 @@ def run_outcome_gate(checks, program: str, report_dir: Path | None = None):
 
     frame = checks.reset_index(drop=True)
     evaluated = evaluate(frame, OUTCOME_RULES)
-    run, _ = _validate(build_outcome_suite(), frame, INDEX_COLUMNS, "tindak_lanjut", f"tindak-lanjut-{program}",
-                       report_dir)  # fmt: skip
+    run, _ = _validate(
+        build_outcome_suite(), frame, INDEX_COLUMNS, "tindak_lanjut", f"tindak-lanjut-{program}", report_dir
+    )
     gx_failed, gx_counts = _failures(run, OUTCOME_RULES_BY_ID, INDEX_COLUMNS, len(frame))
     _check_agreement(frame, evaluated, gx_failed, gx_counts)
     parts = []
     for rule in OUTCOME_RULES:
         rows = np.flatnonzero(evaluated[rule.rule_id][1].to_numpy())
         if len(rows):
-            parts.append(pd.DataFrame({
-                "file_id": frame["file_id"].to_numpy()[rows], "source_row": frame["source_row"].to_numpy()[rows],
-                "rule_id": rule.rule_id, "severity": rule.severity, "column_name": rule.column, "message": rule.message,
-            }))  # fmt: skip
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "file_id": frame["file_id"].to_numpy()[rows],
+                        "source_row": frame["source_row"].to_numpy()[rows],
+                        "rule_id": rule.rule_id,
+                        "severity": rule.severity,
+                        "column_name": rule.column,
+                        "message": rule.message,
+                    }
+                )
+            )
     columns = [*INDEX_COLUMNS, "rule_id", "severity", "column_name", "message"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
@@ -328,16 +422,21 @@ def pending(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict[str, str]:
         return dict(cur.fetchall())
 
 
-def check_program(program: str, from_period: str, today: dt.date | None = None,
-                  conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:  # fmt: skip
+def check_program(
+    program: str, from_period: str, today: dt.date | None = None, conn_id: str = db.WAREHOUSE_CONN_ID
+) -> dict:
     """Check a program's return rows from ``from_period`` on and record the passing ones as events."""
     today = today or dt.datetime.now(_WIB).date()
     from verfak.migrate import load_outcome_reference
 
     with db.transaction(conn_id) as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.tindak_lanjut'), hashtext(%s))", (program,))
+        cur.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('verfak.tindak_lanjut'), hashtext(%s))", (program,)
+        )
         load_outcome_reference(cur)  # the rules' messages, for the feedback and the database route
-        cur.execute("SELECT file_id FROM raw.return_file WHERE program = %s AND period >= %s", (program, from_period))
+        cur.execute(
+            "SELECT file_id FROM raw.return_file WHERE program = %s AND period >= %s", (program, from_period)
+        )
         files = [row[0] for row in cur.fetchall()]
         cur.execute("DELETE FROM publish.referral_outcome WHERE file_id = ANY(%s)", (files,))
         cur.execute("DELETE FROM quality.return_issue WHERE file_id = ANY(%s) AND stage = 'gate'", (files,))
@@ -347,21 +446,39 @@ def check_program(program: str, from_period: str, today: dt.date | None = None,
             checks = _checks(cur, typed, today)
             failures = run_outcome_gate(checks, program)
             _record_issues(cur, failures)
-            bad = set(map(tuple, failures.loc[failures["severity"] == "error", ["file_id", "source_row"]].to_numpy()))
+            bad = set(
+                map(
+                    tuple, failures.loc[failures["severity"] == "error", ["file_id", "source_row"]].to_numpy()
+                )
+            )
             keys = list(zip(typed["file_id"], typed["source_row"]))
             good = typed[[k not in bad for k in keys]].merge(checks[["file_id", "source_row", "koreksi"]])
             failed_rows = len(typed) - len(good)
             loaded = _record_events(cur, good)
         cur.execute("UPDATE raw.return_file SET checked_at = now() WHERE file_id = ANY(%s)", (files,))
-        cur.execute("SELECT DISTINCT period FROM raw.return_file WHERE file_id = ANY(%s) AND period IS NOT NULL",
-                    (files,))  # fmt: skip
+        cur.execute(
+            "SELECT DISTINCT period FROM raw.return_file WHERE file_id = ANY(%s) AND period IS NOT NULL",
+            (files,),
+        )
         months = sorted(row[0] for row in cur.fetchall())
     for month in months:
         write_feedback(program, month, conn_id)
-    log.info("program %s, months %s on: %d row(s) checked, %d outcome event(s) recorded, %d row(s) sent back",
-             program, from_period, len(typed), loaded, failed_rows)  # fmt: skip
-    return {"program": program, "from_period": from_period, "rows": len(typed), "events": loaded,
-            "rows_failed": failed_rows, "months": months}  # fmt: skip
+    log.info(
+        "program %s, months %s on: %d row(s) checked, %d outcome event(s) recorded, %d row(s) sent back",
+        program,
+        from_period,
+        len(typed),
+        loaded,
+        failed_rows,
+    )
+    return {
+        "program": program,
+        "from_period": from_period,
+        "rows": len(typed),
+        "events": loaded,
+        "rows_failed": failed_rows,
+        "months": months,
+    }
 
 
 def _record_issues(cur, failures) -> None:
@@ -373,9 +490,14 @@ def _record_issues(cur, failures) -> None:
     )
     buffer = io.StringIO()
     failures[["file_id", "source_row", "rule_id", "severity", "column_name", "message"]].to_csv(
-        buffer, index=False, header=False)  # fmt: skip
-    db.copy_rows(cur, "tmp_return_issue", ["file_id", "source_row", "rule_id", "severity", "column_name", "message"],
-                 buffer)  # fmt: skip
+        buffer, index=False, header=False
+    )
+    db.copy_rows(
+        cur,
+        "tmp_return_issue",
+        ["file_id", "source_row", "rule_id", "severity", "column_name", "message"],
+        buffer,
+    )
     # value_sent: the cell as the agency wrote it (raw.return_row), for its feedback file
     cur.execute(
         """INSERT INTO quality.return_issue (file_id, source_row, stage, rule_id, severity, column_name, value_sent,
@@ -391,11 +513,22 @@ def _record_issues(cur, failures) -> None:
 def _record_events(cur, good) -> int:
     if not len(good):
         return 0
-    columns = ["referral_id", "status", "tanggal", "nilai", "kegiatan", "keterangan", "koreksi", "file_id",
-               "source_row", "reported_at"]  # fmt: skip
+    columns = [
+        "referral_id",
+        "status",
+        "tanggal",
+        "nilai",
+        "kegiatan",
+        "keterangan",
+        "koreksi",
+        "file_id",
+        "source_row",
+        "reported_at",
+    ]
     buffer = io.StringIO()
     good.sort_values(["tanggal", "reported_at", "file_id", "source_row"])[columns].to_csv(
-        buffer, index=False, header=False)  # fmt: skip
+        buffer, index=False, header=False
+    )
     cur.execute(
         """CREATE TEMP TABLE tmp_return_event (referral_id text, status text, tanggal date, nilai bigint,
                kegiatan text, keterangan text, koreksi boolean, file_id bigint, source_row integer,
@@ -422,17 +555,31 @@ def check_pending(today: dt.date | None = None, conn_id: str = db.WAREHOUSE_CONN
 
 def finish(outcomes: list[dict], conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
     """End of the intake step: resolve supersede, return totals (counts only)."""
-    totals = {"files": len(outcomes), "accepted": 0, "rejected": 0, "duplicate": 0, "skipped": 0, "rows_read": 0}
+    totals = {
+        "files": len(outcomes),
+        "accepted": 0,
+        "rejected": 0,
+        "duplicate": 0,
+        "skipped": 0,
+        "rows_read": 0,
+    }
     for outcome in outcomes:
         totals[outcome["status"]] += 1
         totals["rows_read"] += outcome["rows_read"]
     totals["superseded_changes"] = resolve_superseded(conn_id)
     # a rejected file gets no gate run: its month's feedback is written now
-    for program, period in sorted({(o["program"], o["period"]) for o in outcomes
-                                   if o["status"] == "rejected" and o["program"] and o["period"]}):  # fmt: skip
+    for program, period in sorted(
+        {
+            (o["program"], o["period"])
+            for o in outcomes
+            if o["status"] == "rejected" and o["program"] and o["period"]
+        }
+    ):
         write_feedback(program, period, conn_id)
-    log.info("return files: %(files)d: %(accepted)d accepted, %(rejected)d rejected, %(duplicate)d already known",
-             totals)  # fmt: skip
+    log.info(
+        "return files: %(files)d: %(accepted)d accepted, %(rejected)d rejected, %(duplicate)d already known",
+        totals,
+    )
     return totals
 
 

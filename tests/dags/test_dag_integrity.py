@@ -34,9 +34,12 @@ def test_every_dag_imports_without_errors(dagbag):
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
 def test_dag_is_documented_owned_and_retried(dagbag, dag_id):
     dag = dagbag.get_dag(dag_id)
-    assert dag.doc_md and dag.doc_md.strip().startswith(f"### {dag_id}")
-    assert "verfak" in dag.tags and len(dag.tags) >= 2
-    assert dag.max_active_runs == 1 and not dag.catchup
+    assert dag.doc_md
+    assert dag.doc_md.strip().startswith(f"### {dag_id}")
+    assert "verfak" in dag.tags
+    assert len(dag.tags) >= 2
+    assert dag.max_active_runs == 1
+    assert not dag.catchup
     for task in dag.tasks:
         assert task.owner == "dinsos-data", task.task_id
         assert task.retries >= 1, task.task_id
@@ -44,9 +47,13 @@ def test_dag_is_documented_owned_and_retried(dagbag, dag_id):
 
 
 def test_dags_are_chained_by_assets(dagbag):
-    ingest, load, publish = (dagbag.get_dag(d) for d in ("verfak_ingest", "verfak_validate_load", "verfak_publish"))
-    produced = {dag_id: {a.name for t in dag.tasks for a in t.outlets}
-                for dag_id, dag in (("ingest", ingest), ("load", load), ("publish", publish))}  # fmt: skip
+    ingest, load, publish = (
+        dagbag.get_dag(d) for d in ("verfak_ingest", "verfak_validate_load", "verfak_publish")
+    )
+    produced = {
+        dag_id: {a.name for t in dag.tasks for a in t.outlets}
+        for dag_id, dag in (("ingest", ingest), ("load", load), ("publish", publish))
+    }
     assert produced["ingest"] == {"verfak_raw_submissions"}
     assert produced["load"] == {"verfak_core_verifikasi"}
     assert "verfak_raw_submissions" in str(load.timetable.asset_condition)
@@ -74,10 +81,16 @@ for path in sorted(os.listdir({str(DAG_FOLDER)!r})):
 heavy = [m for m in ("pandas", "great_expectations", "pyarrow", "openpyxl", "python_calamine") if m in sys.modules]
 print(json.dumps({{"files": results, "heavy": heavy}}))
 """
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=os.environ)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=os.environ
+    )
     report = json.loads(out.stdout.strip().splitlines()[-1])
-    assert set(report["files"]) == {"verfak_ingest.py", "verfak_validate_load.py", "verfak_publish.py",
-                                    "verfak_tindak_lanjut.py"}
+    assert set(report["files"]) == {
+        "verfak_ingest.py",
+        "verfak_validate_load.py",
+        "verfak_publish.py",
+        "verfak_tindak_lanjut.py",
+    }
     for name, (seconds, errors) in report["files"].items():
         assert errors == [], name
         assert seconds < 1.0, f"{name} took {seconds:.2f}s to parse"

@@ -53,18 +53,28 @@ def celery_env(warehouse_uri, tmp_path_factory):
     data = tmp_path_factory.mktemp("celery_data")
     port = _free_port()
     with airflow_metadata_env(
-        warehouse_uri, f"airflow_celery_{os.getpid()}", home, ROOT / "dags",
-        VERFAK_LANDING_DIR=str(data / "landing"), VERFAK_EXPORT_DIR=str(data / "exports"),
+        warehouse_uri,
+        f"airflow_celery_{os.getpid()}",
+        home,
+        ROOT / "dags",
+        VERFAK_LANDING_DIR=str(data / "landing"),
+        VERFAK_EXPORT_DIR=str(data / "exports"),
         VERFAK_REPORT_DIR=str(data / "reports"),
-        EXECUTOR="celery", AIRFLOW_UI_PORT=str(port), VERFAK_SERVICES_DIR=str(home / "services"),
+        EXECUTOR="celery",
+        AIRFLOW_UI_PORT=str(port),
+        VERFAK_SERVICES_DIR=str(home / "services"),
         AIRFLOW__API__WORKERS="1",  # one uvicorn process is plenty for a test (2 cores)
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(_free_port()),  # not 8794: a `make airflow` may run
         PATH=f"{Path(AIRFLOW).parent}:{os.environ.get('PATH', '')}",
-    ) as env:  # fmt: skip
-        for name in ("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", "AIRFLOW__CELERY__BROKER_URL",
-                     "AIRFLOW__CELERY__RESULT_BACKEND", "AIRFLOW_CONN_VERFAK_ALERT_WEBHOOK",
-                     "AIRFLOW_CONN_VERFAK_ALERT_SMTP"):  # fmt: skip
+    ) as env:
+        for name in (
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+            "AIRFLOW__CELERY__BROKER_URL",
+            "AIRFLOW__CELERY__RESULT_BACKEND",
+            "AIRFLOW_CONN_VERFAK_ALERT_WEBHOOK",
+            "AIRFLOW_CONN_VERFAK_ALERT_SMTP",
+        ):
             env.pop(name, None)  # derived by the script, or not wanted here
         yield env, data, port
 
@@ -104,8 +114,11 @@ def cpu_seconds(session_ids: set[int]) -> float:
 
 def diagnostics(env: dict) -> str:
     runs = metadata_query(env, "SELECT dag_id, run_id, state FROM dag_run ORDER BY start_date NULLS LAST")
-    states = metadata_query(env, """SELECT dag_id, task_id, state, hostname, count(*) FROM task_instance
-                                     GROUP BY 1, 2, 3, 4 ORDER BY 1, 2""")  # fmt: skip
+    states = metadata_query(
+        env,
+        """SELECT dag_id, task_id, state, hostname, count(*) FROM task_instance
+                                     GROUP BY 1, 2, 3, 4 ORDER BY 1, 2""",
+    )
     logs = Path(env["VERFAK_SERVICES_DIR"]) / "logs"
     tails = {p.name: p.read_text(errors="replace")[-1500:] for p in sorted(logs.glob("*.log"))}
     return f"runs: {runs}\ntask states: {states}\n" + "\n".join(f"--- {k}\n{v}" for k, v in tails.items())
@@ -130,37 +143,66 @@ def test_three_dags_through_scheduler_and_two_celery_workers(celery_env, warehou
             copy_landing(period_dir / village, data / "landing" / period_dir.name / village)
     submissions = [s for s in build_sample_submissions() if s.village.kode_desa in villages]
     files = len(submissions)
-    expected_layak = {period: sum(s.valid_layak() for s in submissions if s.period == period)
-                      for period in ("2024-05", "2024-06")}  # fmt: skip
-    assert files == 2 * VILLAGES and all(expected_layak.values())
+    expected_layak = {
+        period: sum(s.valid_layak() for s in submissions if s.period == period)
+        for period in ("2024-05", "2024-06")
+    }
+    assert files == 2 * VILLAGES
+    assert all(expected_layak.values())
     started = time.monotonic()
     deadline = started + PIPELINE_TIMEOUT_S
     sessions: set[int] = set()
     try:
-        start = subprocess.run([str(ROOT / "scripts" / "airflow_services.sh"), "start"], env=env,
-                               capture_output=True, text=True, timeout=120)  # fmt: skip
+        start = subprocess.run(
+            [str(ROOT / "scripts" / "airflow_services.sh"), "start"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         sessions = set(service_pids(env).values())
         assert start.returncode == 0, start.stdout + start.stderr
-        assert set(service_pids(env)) == {"redis", "api-server", "scheduler", "dag-processor", "triggerer",
-                                          "celery-worker-1", "celery-worker-2"}  # fmt: skip
+        assert set(service_pids(env)) == {
+            "redis",
+            "api-server",
+            "scheduler",
+            "dag-processor",
+            "triggerer",
+            "celery-worker-1",
+            "celery-worker-2",
+        }
         # The execution API the task processes call follows the UI's port (not 8080); the environment
         # each service gets is checked in tests/test_services_script.py (Airflow's setproctitle
         # overwrites /proc/<pid>/environ, so it can't be read from the running services).
-        assert f"executor: CeleryExecutor; task execution API: http://localhost:{port}/execution/" in start.stdout
+        assert (
+            f"executor: CeleryExecutor; task execution API: http://localhost:{port}/execution/"
+            in start.stdout
+        )
 
-        wait_for("the dag-processor to register the three DAGs",
-                 lambda: len(metadata_query(env, "SELECT dag_id FROM dag WHERE dag_id = ANY(%s)", (list(DAGS),))) == 3,
-                 env, deadline)  # fmt: skip
-        unpause = subprocess.run([AIRFLOW, "dags", "unpause", "--treat-dag-id-as-regex", "-y", "^verfak_"],
-                                 env=env, capture_output=True, text=True)  # fmt: skip
+        wait_for(
+            "the dag-processor to register the three DAGs",
+            lambda: len(metadata_query(env, "SELECT dag_id FROM dag WHERE dag_id = ANY(%s)", (list(DAGS),)))
+            == 3,
+            env,
+            deadline,
+        )
+        unpause = subprocess.run(
+            [AIRFLOW, "dags", "unpause", "--treat-dag-id-as-regex", "-y", "^verfak_"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert unpause.returncode == 0, unpause.stdout + unpause.stderr
 
         def publish_done():
             failed = metadata_query(env, "SELECT dag_id, run_id FROM dag_run WHERE state = 'failed'")
             if failed:
                 pytest.fail(f"run(s) failed: {failed}\n{diagnostics(env)}")
-            return metadata_query(env, """SELECT run_id FROM dag_run WHERE dag_id = 'verfak_publish'
-                                             AND run_type = 'asset_triggered' AND state = 'success'""")  # fmt: skip
+            return metadata_query(
+                env,
+                """SELECT run_id FROM dag_run WHERE dag_id = 'verfak_publish'
+                                             AND run_type = 'asset_triggered' AND state = 'success'""",
+            )
 
         wait_for("verfak_publish to succeed", publish_done, env, deadline, pause=3.0)
         pipeline_s = time.monotonic() - started
@@ -168,19 +210,27 @@ def test_three_dags_through_scheduler_and_two_celery_workers(celery_env, warehou
         # The chain ran through the scheduler (a scheduled ingest, Asset-triggered downstream), not `dags test`.
         # (Unpausing verfak_publish also makes the scheduler run its latest 02:00 run, on whatever is loaded.)
         runs = set(metadata_query(env, "SELECT dag_id, run_type FROM dag_run WHERE state = 'success'"))
-        assert {("verfak_ingest", "scheduled"), ("verfak_validate_load", "asset_triggered"),
-                ("verfak_publish", "asset_triggered")} <= runs, runs  # fmt: skip
+        assert {
+            ("verfak_ingest", "scheduled"),
+            ("verfak_validate_load", "asset_triggered"),
+            ("verfak_publish", "asset_triggered"),
+        } <= runs, runs
 
         # Every task instance ran on one of the two workers, and both workers ran some.
-        by_host = metadata_query(env, """SELECT dag_id, task_id, hostname, count(*) FROM task_instance
-                                          WHERE state = 'success' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""")  # fmt: skip
+        by_host = metadata_query(
+            env,
+            """SELECT dag_id, task_id, hostname, count(*) FROM task_instance
+                                          WHERE state = 'success' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
+        )
         host = socket.gethostname().split(".")[0]
         workers = {f"worker1.{host}", f"worker2.{host}"}
         per_worker = Counter()
         for _dag, _task, hostname, count in by_host:
             per_worker[hostname] += count
-        print(f"\npipeline through Celery in {pipeline_s:.0f} s ({cpu_seconds(sessions):.0f} CPU s in the services);"
-              f" task instances per worker: {dict(per_worker)}")
+        print(
+            f"\npipeline through Celery in {pipeline_s:.0f} s ({cpu_seconds(sessions):.0f} CPU s in the services);"
+            f" task instances per worker: {dict(per_worker)}"
+        )
         for row in by_host:
             print("  ", *row)
         assert set(per_worker) == workers, by_host
@@ -208,9 +258,13 @@ def test_three_dags_through_scheduler_and_two_celery_workers(celery_env, warehou
                 assert manifest["row_count"] == expected_layak["2024-06"], manifest
         assert (data / "exports" / "feedback" / "2024-06").is_dir()
     finally:
-        sessions |= set(service_pids(env).values()) if (Path(env["VERFAK_SERVICES_DIR"]) / "pids").is_dir() else set()
-        stop = subprocess.run([str(ROOT / "scripts" / "stop.sh")], env=env, capture_output=True, text=True,
-                              timeout=180)  # fmt: skip
+        sessions |= (
+            set(service_pids(env).values()) if (Path(env["VERFAK_SERVICES_DIR"]) / "pids").is_dir() else set()
+        )
+        stop = subprocess.run(
+            [str(ROOT / "scripts" / "stop.sh")], env=env, capture_output=True, text=True, timeout=180
+        )
     assert stop.returncode == 0, stop.stdout + stop.stderr
-    assert sessions and not sessions_alive(sessions), sessions_alive(sessions)
+    assert sessions, sessions_alive(sessions)
+    assert not sessions_alive(sessions), sessions_alive(sessions)
     assert not service_pids(env)

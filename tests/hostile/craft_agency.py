@@ -28,11 +28,24 @@ def target_nik() -> str:
 
 
 def rows() -> list[dict]:
-    people = [village_row(PERIOD, DESA, s, b, x, minat_pelatihan="menjahit", pendapatan_bulanan="100000")
-              for s, b, x in TRAINEES]  # fmt: skip
+    people = [
+        village_row(PERIOD, DESA, s, b, x, minat_pelatihan="menjahit", pendapatan_bulanan="100000")
+        for s, b, x in TRAINEES
+    ]
     serial, birth, sex = TARGET
-    people.append(village_row(PERIOD, DESA, serial, birth, sex, nama=TARGET_NAME, status_verifikasi="tidak_layak",
-                              alasan="Sudah bekerja tetap", minat_pelatihan="menjahit"))  # fmt: skip
+    people.append(
+        village_row(
+            PERIOD,
+            DESA,
+            serial,
+            birth,
+            sex,
+            nama=TARGET_NAME,
+            status_verifikasi="tidak_layak",
+            alasan="Sudah bekerja tetap",
+            minat_pelatihan="menjahit",
+        )
+    )
     return people
 
 

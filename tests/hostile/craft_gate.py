@@ -64,7 +64,9 @@ def _rows_formula() -> list[dict]:
         village_row(PERIOD, VILLAGE, 21, BIRTH, nama=HYPERLINK, **everywhere),
         village_row(PERIOD, VILLAGE, 22, BIRTH, alamat=CMD, no_hp=PHONE_PLUS_62, **everywhere),
         village_row(PERIOD, VILLAGE, 23, BIRTH, pekerjaan=SUM, no_hp=PHONE_PLUS_1, **everywhere),
-        village_row(PERIOD, VILLAGE, 24, BIRTH, petugas=MINUS, rt="-", **{**everywhere, "minat_usaha": MINUS}),
+        village_row(
+            PERIOD, VILLAGE, 24, BIRTH, petugas=MINUS, rt="-", **{**everywhere, "minat_usaha": MINUS}
+        ),
         village_row(PERIOD, VILLAGE, 25, BIRTH, nama="'Ahmad", **everywhere),
         village_row(PERIOD, VILLAGE, 26, BIRTH, desil=HYPERLINK),
         village_row(PERIOD, VILLAGE, 27, BIRTH, pendapatan_bulanan="-5000"),
@@ -77,8 +79,19 @@ def _rows_na_words() -> list[dict]:
     na = dict(zip(("hubungan_keluarga", "alamat", "pekerjaan", "pendidikan", "minat_usaha", "rw"), NA_WORDS))
     return [
         village_row(PERIOD, VILLAGE, 31, BIRTH, nama="NA", rt="N/A", **na, **everywhere),
-        village_row(PERIOD, VILLAGE, 32, BIRTH, hubungan_keluarga="", pekerjaan="", pendidikan="", minat_usaha="",
-                    rt="", rw="", **everywhere),  # fmt: skip
+        village_row(
+            PERIOD,
+            VILLAGE,
+            32,
+            BIRTH,
+            hubungan_keluarga="",
+            pekerjaan="",
+            pendidikan="",
+            minat_usaha="",
+            rt="",
+            rw="",
+            **everywhere,
+        ),
     ]
 
 

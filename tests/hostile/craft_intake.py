@@ -27,14 +27,35 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 KODE_DESA = "32.16.12.2003"  # the folder the tests drop these files in
-HEADER = ["NIK", "No. KK", "Nama", "L/P", "Tgl Lahir", "Alamat", "Kode Desa", "Status", "Tgl Verifikasi", "Petugas"]
+HEADER = [
+    "NIK",
+    "No. KK",
+    "Nama",
+    "L/P",
+    "Tgl Lahir",
+    "Alamat",
+    "Kode Desa",
+    "Status",
+    "Tgl Verifikasi",
+    "Petugas",
+]
 _DATE_TIME = (2024, 6, 20, 9, 0, 0)
 
 
 def person(serial: int, alamat: str = "Kp. Bulak Rawa") -> list[str]:
     """A valid row for village 32.16.12.2003 (a woman born 17/08/1975, NIK serial ``serial``)."""
-    return [f"32161257087500{serial:02d}", f"32161215031800{serial:02d}", f"Warga Uji {serial}", "P",
-            "17/08/1975", alamat, KODE_DESA, "layak", "10/06/2024", "Petugas Desa"]  # fmt: skip
+    return [
+        f"32161257087500{serial:02d}",
+        f"32161215031800{serial:02d}",
+        f"Warga Uji {serial}",
+        "P",
+        "17/08/1975",
+        alamat,
+        KODE_DESA,
+        "layak",
+        "10/06/2024",
+        "Petugas Desa",
+    ]
 
 
 def _column_letters(index: int) -> str:
@@ -55,9 +76,11 @@ def _row_xml(number: int, cells: list[str], start_column: int = 0) -> str:
 
 
 def _sheet_xml(rows_xml: str, dimension: str) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f'<dimension ref="{dimension}"/><sheetData>{rows_xml}</sheetData></worksheet>')  # fmt: skip
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="{dimension}"/><sheetData>{rows_xml}</sheetData></worksheet>'
+    )
 
 
 def _member(archive: zipfile.ZipFile, name: str, data: bytes | str) -> None:
@@ -78,11 +101,13 @@ def workbook(sheets: list[tuple[str, str]], extra: dict[str, bytes] | None = Non
         '<Default Extension="xml" ContentType="application/xml"/>'
         '<Override PartName="/xl/workbook.xml" '
         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
-                  'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-                  for i in range(1, len(sheets) + 1))
+        + "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            for i in range(1, len(sheets) + 1)
+        )
         + "</Types>"
-    )  # fmt: skip
+    )
     root_rels = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<Relationships xmlns="{ns}/package/2006/relationships">'
@@ -91,17 +116,21 @@ def workbook(sheets: list[tuple[str, str]], extra: dict[str, bytes] | None = Non
     book = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{rel}"><sheets>'
-        + "".join(f'<sheet name="{escape(name)}" sheetId="{i}" r:id="rId{i}"/>'
-                  for i, (name, _) in enumerate(sheets, start=1))
+        + "".join(
+            f'<sheet name="{escape(name)}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, (name, _) in enumerate(sheets, start=1)
+        )
         + "</sheets></workbook>"
-    )  # fmt: skip
+    )
     book_rels = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<Relationships xmlns="{ns}/package/2006/relationships">'
-        + "".join(f'<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-                  for i in range(1, len(sheets) + 1))
+        + "".join(
+            f'<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+            for i in range(1, len(sheets) + 1)
+        )
         + "</Relationships>"
-    )  # fmt: skip
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         _member(archive, "[Content_Types].xml", content_types)
@@ -115,15 +144,19 @@ def workbook(sheets: list[tuple[str, str]], extra: dict[str, bytes] | None = Non
     return buffer.getvalue()
 
 
-def _people_sheet(serials: list[int], stray: str | None = None, dimension: str | None = None,
-                  status: dict[int, str] | None = None) -> str:  # fmt: skip
+def _people_sheet(
+    serials: list[int],
+    stray: str | None = None,
+    dimension: str | None = None,
+    status: dict[int, str] | None = None,
+) -> str:
     people = [person(s) for s in serials]
     for serial, value in (status or {}).items():
         people[serials.index(serial)][7] = value
     rows = _row_xml(1, HEADER) + "".join(_row_xml(i + 2, cells) for i, cells in enumerate(people))
     if stray:  # one cell far away, e.g. "XFD1048576"
         letters = stray.rstrip("0123456789")
-        number = stray[len(letters):]
+        number = stray[len(letters) :]
         rows += f'<row r="{number}"><c r="{stray}" t="inlineStr"><is><t>x</t></is></c></row>'
     return _sheet_xml(rows, dimension or (f"A1:{stray}" if stray else f"A1:J{len(serials) + 1}"))
 
@@ -134,17 +167,22 @@ def _csv(rows: list[list[str]]) -> bytes:
 
 def files() -> dict[str, bytes]:
     """Every crafted file of this area, by name."""
-    bomb = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
-            "<si><t>" + " " * (64 << 20) + "</t></si></sst>").encode()  # fmt: skip
+    bomb = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+        "<si><t>" + " " * (64 << 20) + "</t></si></sst>"
+    ).encode()
     return {
         "xlsx_sel_xfd1048576.xlsx": workbook([("Data", _people_sheet([1], stray="XFD1048576"))]),
         "xlsx_sel_xfd4000.xlsx": workbook([("Data", _people_sheet([1], stray="XFD4000"))]),
-        "xlsx_dimensi_bohong.xlsx": workbook([("Data", _people_sheet([1, 2], stray="ZZ90000", dimension="A1:J3"))]),
+        "xlsx_dimensi_bohong.xlsx": workbook(
+            [("Data", _people_sheet([1, 2], stray="ZZ90000", dimension="A1:J3"))]
+        ),
         "xlsx_dimensi_raksasa.xlsx": workbook([("Data", _people_sheet([1, 2], dimension="A1:XFD1048576"))]),
         "xlsx_bom_zip.xlsx": workbook([("Data", _people_sheet([1]))], extra={"xl/sharedStrings.xml": bomb}),
-        "xlsx_dua_sheet_rt.xlsx": workbook([("RT 01", _people_sheet([11, 12])),
-                                            ("RT 02", _people_sheet([21, 22, 23], status={23: "entah"}))]),
+        "xlsx_dua_sheet_rt.xlsx": workbook(
+            [("RT 01", _people_sheet([11, 12])), ("RT 02", _people_sheet([21, 22, 23], status={23: "entah"}))]
+        ),
         "csv_kolom_banyak.csv": _csv([HEADER, person(1), [""] * 20_001]),
         "csv_sel_raksasa.csv": _csv([HEADER, person(1, alamat="A" * 150_000)]),
         "csv_sel_40000.csv": _csv([HEADER, person(1, alamat="Kp. Bulak Rawa " + "A" * (40_000 - 15))]),

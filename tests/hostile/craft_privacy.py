@@ -41,9 +41,21 @@ _ROWS_A = [
     ("3216.0154.0380.01I7", "3216010101000107", "P", "14/03/1980", "081322224444"),  # dots + letter I
     ("3216015403800108", "3216010101000108", "P", "14/03/1980", "081355557777"),  # first of a duplicate
     ("3216015403800108", "3216010101000109", "P", "14/03/1980", "081366668888"),  # duplicate NIK, other KK
-    ("3216015403800110", "3216010101000110", "P", "15/04/1981", "081377779999"),  # birth date != NIK (warning)
-    ("3216 0154 0380 0111", "3216.0101.0100.0111", "L", "14/03/1980", "0813-8888-1111"),  # sex != NIK (warning)
-]  # fmt: skip
+    (
+        "3216015403800110",
+        "3216010101000110",
+        "P",
+        "15/04/1981",
+        "081377779999",
+    ),  # birth date != NIK (warning)
+    (
+        "3216 0154 0380 0111",
+        "3216.0101.0100.0111",
+        "L",
+        "14/03/1980",
+        "0813-8888-1111",
+    ),  # sex != NIK (warning)
+]
 
 _ROWS_B = [
     (NIK_VALID, "3216010101000201", "P", "14/03/1980", "081299990001"),  # same NIK as village A's row 2
@@ -52,13 +64,29 @@ _ROWS_B = [
 
 def _row(nik: str, kk: str, sex: str, birth: str, phone: str, kode_desa: str, serial: int) -> list[str]:
     values = {
-        "nik": nik, "no_kk": kk, "nama": f"Warga Rahasia {serial}", "jenis_kelamin": sex, "tanggal_lahir": birth,
-        "hubungan_keluarga": "Kepala Keluarga", "alamat": "Kp. Sukamaju", "rt": "001", "rw": "002",
-        "kode_desa": kode_desa, "status_verifikasi": "layak", "alasan": "", "desil": "1",
-        "pekerjaan": "Buruh Harian Lepas", "pendidikan": "SD", "pendapatan_bulanan": "500000",
-        "minat_pelatihan": "menjahit", "memiliki_usaha": "tidak", "minat_usaha": "", "no_hp": phone,
-        "tanggal_verifikasi": "05/06/2024", "petugas": "Petugas Desa",
-    }  # fmt: skip
+        "nik": nik,
+        "no_kk": kk,
+        "nama": f"Warga Rahasia {serial}",
+        "jenis_kelamin": sex,
+        "tanggal_lahir": birth,
+        "hubungan_keluarga": "Kepala Keluarga",
+        "alamat": "Kp. Sukamaju",
+        "rt": "001",
+        "rw": "002",
+        "kode_desa": kode_desa,
+        "status_verifikasi": "layak",
+        "alasan": "",
+        "desil": "1",
+        "pekerjaan": "Buruh Harian Lepas",
+        "pendidikan": "SD",
+        "pendapatan_bulanan": "500000",
+        "minat_pelatihan": "menjahit",
+        "memiliki_usaha": "tidak",
+        "minat_usaha": "",
+        "no_hp": phone,
+        "tanggal_verifikasi": "05/06/2024",
+        "petugas": "Petugas Desa",
+    }
     return [values[c] for c in HEADER]
 
 

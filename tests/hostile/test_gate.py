@@ -97,7 +97,8 @@ def assert_formats_agree(folder: Path, types: dict[str, str]) -> dict[str, list]
                 assert text == neutralise(value), column
                 assert not (text or "").startswith(CSV_FORMULA_STARTS), column
                 assert cell.value == value, column
-                assert cell.data_type in ("s", "n") and (cell.data_type == "s") == (value is not None), column
+                assert cell.data_type in ("s", "n"), column
+                assert (cell.data_type == "s") == (value is not None), column
             elif kind == "date":
                 assert text == (value.isoformat() if value else None), column
                 assert (cell.value.date() if cell.value else None) == value, column
@@ -129,9 +130,12 @@ def test_a_40000_character_alamat_is_an_error_echoed_shortened_and_every_export_
     value_sent = warehouse.scalar("SELECT value_sent FROM quality.row_issue WHERE source_row = 3")
     assert value_sent == long_alamat[:100] + " … [dipotong: panjang asli 40000 karakter]"
     lines = feedback_lines(warehouse)
-    assert [(line["baris"], line["kode_aturan"], line["tingkat"], line["nilai_dikirim"], line["pesan"])
-            for line in lines] == [("3", "alamat_terlalu_panjang", "ditolak", value_sent,
-                                    RULES_BY_ID["alamat_terlalu_panjang"].message)]  # fmt: skip
+    assert [
+        (line["baris"], line["kode_aturan"], line["tingkat"], line["nilai_dikirim"], line["pesan"])
+        for line in lines
+    ] == [
+        ("3", "alamat_terlalu_panjang", "ditolak", value_sent, RULES_BY_ID["alamat_terlalu_panjang"].message)
+    ]
     assert max(len(v) for line in lines for v in line.values()) <= ECHO_MAX_CHARS
 
     # every program is published tonight (LATEST names it) and its three formats agree
@@ -139,8 +143,14 @@ def test_a_40000_character_alamat_is_an_error_echoed_shortened_and_every_export_
     for program in PROGRAMS:
         folder = latest_export(warehouse, program)
         assert_formats_agree(folder, programs[program].export_columns)
-    assert len(read_export(latest_export(warehouse, "bantuan_tunai"),
-                           programs["bantuan_tunai"].export_columns)["parquet"]) == 1  # fmt: skip
+    assert (
+        len(
+            read_export(latest_export(warehouse, "bantuan_tunai"), programs["bantuan_tunai"].export_columns)[
+                "parquet"
+            ]
+        )
+        == 1
+    )
 
 
 def test_the_xlsx_writer_cuts_text_over_excels_limit_instead_of_failing(tmp_path):
@@ -157,8 +167,10 @@ def test_the_xlsx_writer_cuts_text_over_excels_limit_instead_of_failing(tmp_path
     assert (tmp_path / "uji" / "LATEST").read_text().strip() == "2024-07-01"
     assert pq.read_table(folder / "referrals.parquet").column("alamat").to_pylist() == [text, ""]
     cell = openpyxl.load_workbook(folder / "referrals.xlsx").worksheets[0]["B2"]
-    assert cell.data_type == "s" and len(cell.value) == XLSX_MAX_CHARS
-    assert cell.value.endswith(" … [dipotong]") and text.startswith(cell.value[: -len(" … [dipotong]")])
+    assert cell.data_type == "s"
+    assert len(cell.value) == XLSX_MAX_CHARS
+    assert cell.value.endswith(" … [dipotong]")
+    assert text.startswith(cell.value[: -len(" … [dipotong]")])
     assert (folder / "referrals.csv").read_bytes() == csv_bytes
 
 
@@ -174,8 +186,10 @@ def test_rows_for_another_village_of_the_kecamatan_are_errors_and_nothing_is_loa
         assert warehouse.scalar(f"SELECT count(*) FROM {table} WHERE kode_desa = %s", (SAME_KECAMATAN,)) == 0
     assert warehouse.query("SELECT source_row, kode_desa FROM core.verifikasi") == [(2, VILLAGE)]
     # rows 3 and 4 are errors, with the rule's message
-    assert gate_issues(warehouse) == {3: {expected("kode_desa_sesuai_folder")},
-                                      4: {expected("kode_desa_sesuai_folder")}}  # fmt: skip
+    assert gate_issues(warehouse) == {
+        3: {expected("kode_desa_sesuai_folder")},
+        4: {expected("kode_desa_sesuai_folder")},
+    }
     assert "bukan desa folder pengiriman" in RULES_BY_ID["kode_desa_sesuai_folder"].message
     lines = feedback_lines(warehouse)
     assert [(line["baris"], line["kolom"], line["nilai_dikirim"], line["kode_aturan"]) for line in lines] == [
@@ -183,7 +197,9 @@ def test_rows_for_another_village_of_the_kecamatan_are_errors_and_nothing_is_loa
         ("4", "kode_desa", SAME_KECAMATAN.replace(".", ""), "kode_desa_sesuai_folder"),
     ]
     programs = load_programs()
-    export = assert_formats_agree(latest_export(warehouse, "bantuan_tunai"), programs["bantuan_tunai"].export_columns)
+    export = assert_formats_agree(
+        latest_export(warehouse, "bantuan_tunai"), programs["bantuan_tunai"].export_columns
+    )
     assert {record["kode_desa"] for record in export["parquet"]} == {VILLAGE}
 
 
@@ -195,25 +211,36 @@ def test_formula_payloads_are_neutralised_in_every_csv_and_kept_as_text_in_parqu
     programs = load_programs()
     hyperlink, cmd, at_sum, minus = craft_gate.HYPERLINK, craft_gate.CMD, craft_gate.SUM, craft_gate.MINUS
 
-    exports = {p: assert_formats_agree(latest_export(warehouse, p), programs[p].export_columns) for p in PROGRAMS}
+    exports = {
+        p: assert_formats_agree(latest_export(warehouse, p), programs[p].export_columns) for p in PROGRAMS
+    }
     by_nik = {p: {r["nik"]: r for r in e["parquet"]} for p, e in exports.items()}
-    csv_by_nik = {p: {r["nik"]: r for r in (dict(zip(programs[p].export_columns, row)) for row in e["csv"])}
-                  for p, e in exports.items()}  # fmt: skip
+    csv_by_nik = {
+        p: {r["nik"]: r for r in (dict(zip(programs[p].export_columns, row)) for row in e["csv"])}
+        for p, e in exports.items()
+    }
     first, second, third, fourth, apostrophe = (row["nik"] for row in craft_gate.rows("gate_formula.csv")[:5])
 
     # referrals.csv: a leading ' before the payload; Parquet and XLSX: the value as sent
     cash, cash_csv = by_nik["bantuan_tunai"], csv_by_nik["bantuan_tunai"]
-    assert cash[first]["nama"] == hyperlink and cash_csv[first]["nama"] == "'" + hyperlink
-    assert cash[second]["alamat"] == cmd and cash_csv[second]["alamat"] == "'" + cmd
-    assert cash[fourth]["rt"] == "-" and cash_csv[fourth]["rt"] == "'-"
-    assert cash[apostrophe]["nama"] == "'Ahmad" and cash_csv[apostrophe]["nama"] == "''Ahmad"
+    assert cash[first]["nama"] == hyperlink
+    assert cash_csv[first]["nama"] == "'" + hyperlink
+    assert cash[second]["alamat"] == cmd
+    assert cash_csv[second]["alamat"] == "'" + cmd
+    assert cash[fourth]["rt"] == "-"
+    assert cash_csv[fourth]["rt"] == "'-"
+    assert cash[apostrophe]["nama"] == "'Ahmad"
+    assert cash_csv[apostrophe]["nama"] == "''Ahmad"
     # phone numbers: +62 is written as 0 at staging (nothing to neutralise); another country's + is kept
     assert cash[second]["no_hp"] == cash_csv[second]["no_hp"] == "081234567890"
-    assert cash[third]["no_hp"] == "+15550100" and cash_csv[third]["no_hp"] == "'+15550100"
+    assert cash[third]["no_hp"] == "+15550100"
+    assert cash_csv[third]["no_hp"] == "'+15550100"
     training, training_csv = by_nik["pelatihan"], csv_by_nik["pelatihan"]
-    assert training[third]["pekerjaan"] == at_sum and training_csv[third]["pekerjaan"] == "'" + at_sum
+    assert training[third]["pekerjaan"] == at_sum
+    assert training_csv[third]["pekerjaan"] == "'" + at_sum
     capital, capital_csv = by_nik["permodalan"], csv_by_nik["permodalan"]
-    assert capital[fourth]["minat_usaha"] == minus and capital_csv[fourth]["minat_usaha"] == "'" + minus
+    assert capital[fourth]["minat_usaha"] == minus
+    assert capital_csv[fourth]["minat_usaha"] == "'" + minus
     # no line of any referrals.csv has a field that starts with a formula character
     for export in exports.values():
         for row in export["csv"]:
@@ -221,8 +248,11 @@ def test_formula_payloads_are_neutralised_in_every_csv_and_kept_as_text_in_parqu
 
     # the XLSX holds strings, never formulas
     sheet = openpyxl.load_workbook(latest_export(warehouse, "bantuan_tunai") / "referrals.xlsx").worksheets[0]
-    formula_cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and c.value[:1] in "=+-@"]
-    assert formula_cells and all(c.data_type == "s" for c in formula_cells)
+    formula_cells = [
+        c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and c.value[:1] in "=+-@"
+    ]
+    assert formula_cells
+    assert all(c.data_type == "s" for c in formula_cells)
 
     # core keeps the values as sent (the database is not a spreadsheet)
     assert warehouse.scalar("SELECT petugas FROM core.verifikasi WHERE nik = %s", (fourth,)) == minus
@@ -230,8 +260,11 @@ def test_formula_payloads_are_neutralised_in_every_csv_and_kept_as_text_in_parqu
     # the village's feedback CSV: payloads echoed neutralised
     lines = feedback_lines(warehouse)
     echoed = {(line["baris"], line["kode_aturan"]): line["nilai_dikirim"] for line in lines}
-    assert echoed == {("7", "desil_angka"): "'" + hyperlink, ("8", "pendapatan_tidak_negatif"): "'-5000",
-                      ("9", "memiliki_usaha_valid"): "'" + at_sum}  # fmt: skip
+    assert echoed == {
+        ("7", "desil_angka"): "'" + hyperlink,
+        ("8", "pendapatan_tidak_negatif"): "'-5000",
+        ("9", "memiliki_usaha_valid"): "'" + at_sum,
+    }
     raw = (warehouse.exports / "feedback" / PERIOD / f"{VILLAGE}.csv").read_text(encoding="utf-8-sig")
     for row in csv.reader(io.StringIO(raw), delimiter=";"):
         assert not any(field.startswith(CSV_FORMULA_STARTS) for field in row)
@@ -250,11 +283,21 @@ def test_na_words_stay_text_in_core_and_in_all_three_formats_and_null_stays_null
         "SELECT nama, hubungan_keluarga, alamat, rt, rw, pekerjaan, pendidikan, minat_usaha FROM core.verifikasi "
         "ORDER BY source_row"
     )
-    assert core == [("NA", "NA", "N/A", "N/A", "null", "NULL", "nan", "#N/A"),
-                    ("Warga 32", None, "Kp. Sukamaju", None, None, None, None, None)]  # fmt: skip
+    assert core == [
+        ("NA", "NA", "N/A", "N/A", "null", "NULL", "nan", "#N/A"),
+        ("Warga 32", None, "Kp. Sukamaju", None, None, None, None, None),
+    ]
 
-    expected_text = {"nama": "NA", "hubungan_keluarga": "NA", "alamat": "N/A", "rt": "N/A", "rw": "null",
-                     "pekerjaan": "NULL", "pendidikan": "nan", "minat_usaha": "#N/A"}  # fmt: skip
+    expected_text = {
+        "nama": "NA",
+        "hubungan_keluarga": "NA",
+        "alamat": "N/A",
+        "rt": "N/A",
+        "rw": "null",
+        "pekerjaan": "NULL",
+        "pendidikan": "nan",
+        "minat_usaha": "#N/A",
+    }
     for program in PROGRAMS:
         types = programs[program].export_columns
         export = assert_formats_agree(latest_export(warehouse, program), types)
@@ -265,7 +308,8 @@ def test_na_words_stay_text_in_core_and_in_all_three_formats_and_null_stays_null
             if column in types:
                 assert records[words][column] == cells[words][column].value == texts[words][column] == text
                 if column not in ("nama", "alamat"):  # required: sent in the row of empty cells
-                    assert records[empty][column] is None and cells[empty][column].value is None
+                    assert records[empty][column] is None
+                    assert cells[empty][column].value is None
                     assert texts[empty][column] is None  # an unquoted empty field in COPY's CSV
     # a real NULL is an unquoted empty field, not the text ""
     assert '""' not in (latest_export(warehouse, "bantuan_tunai") / "referrals.csv").read_text()

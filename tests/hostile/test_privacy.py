@@ -77,7 +77,10 @@ def privacy_run(warehouse_uri, tmp_path_factory):
         capture = _Lines()
         capture.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
         logger = logging.getLogger()
-        old_level, old_umask = logger.level, os.umask(0o022)  # the usual umask: the pipeline must not rely on it
+        old_level, old_umask = (
+            logger.level,
+            os.umask(0o022),
+        )  # the usual umask: the pipeline must not rely on it
         logger.addHandler(capture)
         logger.setLevel(logging.INFO)
         try:
@@ -89,8 +92,14 @@ def privacy_run(warehouse_uri, tmp_path_factory):
             logger.removeHandler(capture)
             logger.setLevel(old_level)
             os.umask(old_umask)
-        yield {"root": root, "ingested": ingested, "loaded": loaded, "published": published, "report": nightly,
-               "log": capture.lines}  # fmt: skip
+        yield {
+            "root": root,
+            "ingested": ingested,
+            "loaded": loaded,
+            "published": published,
+            "report": nightly,
+            "log": capture.lines,
+        }
 
 
 def _failures(uri: str) -> dict[tuple[str, int], set[str]]:
@@ -113,7 +122,8 @@ def test_the_gate_still_finds_every_failing_row(privacy_run, warehouse_uri):
     for place, rules in EXPECTED_FAILURES.items():
         assert rules <= found.get(place, set()), place
     # the valid rows and the warnings-only rows reach core
-    assert outcome["rows_validated"] == 12 and outcome["rows_loaded"] > 0
+    assert outcome["rows_validated"] == 12
+    assert outcome["rows_loaded"] > 0
 
 
 def _report_files(root: Path) -> list[Path]:
@@ -141,10 +151,15 @@ def test_reports_folder_holds_row_ids_not_values(privacy_run):
             if details.get("unexpected_count"):
                 rows = set()
                 for item in details["unexpected_index_list"]:
-                    rows |= set(item["source_row"]) if isinstance(item["source_row"], list) else {item["source_row"]}
+                    rows |= (
+                        set(item["source_row"])
+                        if isinstance(item["source_row"], list)
+                        else {item["source_row"]}
+                    )
                 assert len(rows) <= details["unexpected_count"], rule
                 places.setdefault(rule, set()).update(rows)
-    assert {3, 7, 8} <= places["nik_16_digit"] and 4 in places["no_kk_16_digit"]
+    assert {3, 7, 8} <= places["nik_16_digit"]
+    assert 4 in places["no_kk_16_digit"]
     assert 2 in places["nik_ganda_antar_desa"]
     docs = reports / "data_docs" / "index.html"
     assert docs.exists()
@@ -184,8 +199,13 @@ def report_client(tmp_path, monkeypatch):
     from fastapi.testclient import TestClient
 
     reports = tmp_path / "reports"
-    for relative in ("latest/index.html", "runs/2024-07-01/index.html", "assets/plotly.min.js",
-                     "data_docs/index.html", "gx/uncommitted/validations/verifikasi/run/result.json"):  # fmt: skip
+    for relative in (
+        "latest/index.html",
+        "runs/2024-07-01/index.html",
+        "assets/plotly.min.js",
+        "data_docs/index.html",
+        "gx/uncommitted/validations/verifikasi/run/result.json",
+    ):
         (reports / relative).parent.mkdir(parents=True, exist_ok=True)
         (reports / relative).write_text(f"<p>{relative}</p>")
     (tmp_path / "secret.txt").write_text("outside")
@@ -198,8 +218,12 @@ def report_client(tmp_path, monkeypatch):
 
 
 def test_report_page_serves_only_its_folders(report_client, tmp_path):
-    for path in ("/reports/latest/", "/reports/latest/index.html", "/reports/runs/2024-07-01/",
-                 "/reports/assets/plotly.min.js"):  # fmt: skip
+    for path in (
+        "/reports/latest/",
+        "/reports/latest/index.html",
+        "/reports/runs/2024-07-01/",
+        "/reports/assets/plotly.min.js",
+    ):
         assert report_client.get(path).status_code == 200, path
     for path in (
         "/reports/latest/%2e%2e/data_docs/index.html",
@@ -246,11 +270,14 @@ def test_old_validation_results_are_removed_by_the_nightly_report(privacy_run, m
         assert run_folder.exists()
         assert not run_folder.with_name(days_before[40]).exists()
         assert run_folder.with_name(days_before[20]).exists()
-    assert days_before[40] not in index.read_text() and days_before[20] in index.read_text()
+    assert days_before[40] not in index.read_text()
+    assert days_before[20] in index.read_text()
 
     monkeypatch.setenv("VERFAK_REPORT_RETENTION_DAYS", "10")
     report.write_report(EXPORT_DATE, dag_run_id="manual__retention")
-    assert all(run_folder.exists() and not run_folder.with_name(days_before[20]).exists() for run_folder in current)
+    assert all(
+        run_folder.exists() and not run_folder.with_name(days_before[20]).exists() for run_folder in current
+    )
     assert days_before[20] not in index.read_text()
     # the rebuilt Data Docs are still private and hold no personal data
     test_written_files_are_not_world_readable(privacy_run)
@@ -262,29 +289,35 @@ def test_old_validation_results_are_removed_by_the_nightly_report(privacy_run, m
 NIK_SPACED, NIK_DOTTED, PHONE_DASHED = "3216 0112 3456 7890", "3216.0112.3456.7890", "0812-3456-7890"
 
 
-@pytest.mark.parametrize("text, masked", [
-    (f"NIK {NIK_SPACED} ditolak", "NIK 3216 **** **** **** ditolak"),
-    (f"NIK {NIK_DOTTED}.", "NIK 3216.****.****.****."),
-    (f"HP {PHONE_DASHED}", "HP 0812-****-****"),
-    ("HP +62 812 3456 7890", "HP +62 81* **** ****"),
-    ("NIK 32.16.01.540380.0101", "NIK 32.16.**.******.****"),
-    ("NIK 3216011234567890 KK 3216010101000101", "NIK 3216************ KK 3216************"),
-    ("Key (nik)=(3216-0112-3456-7890) already exists", "Key (nik)=(3216-****-****-****) already exists"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (f"NIK {NIK_SPACED} ditolak", "NIK 3216 **** **** **** ditolak"),
+        (f"NIK {NIK_DOTTED}.", "NIK 3216.****.****.****."),
+        (f"HP {PHONE_DASHED}", "HP 0812-****-****"),
+        ("HP +62 812 3456 7890", "HP +62 81* **** ****"),
+        ("NIK 32.16.01.540380.0101", "NIK 32.16.**.******.****"),
+        ("NIK 3216011234567890 KK 3216010101000101", "NIK 3216************ KK 3216************"),
+        ("Key (nik)=(3216-0112-3456-7890) already exists", "Key (nik)=(3216-****-****-****) already exists"),
+    ],
+)
 def test_scrub_masks_ids_with_separators(text, masked):
     from verfak import alerts
 
     assert alerts.scrub(text) == masked
 
 
-@pytest.mark.parametrize("text", [
-    "period 2024-06, 1,144 people, row 12 of file 3",
-    "deadline 2024-07-01 06:00 WIB (run manual__2024-07-01T02:00:00+07:00)",
-    "tanggal 05-06-2024 dan 05/06/2024, periode 2024-05 2024-06",
-    "desa 32.16.01.2001, kecamatan 32.16.01",  # village and kecamatan codes
-    "Rp 500.000, total 1.234.567 rupiah, 12 345 baris",
-    "NIK 3216 01 (8 digits at most in groups)",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "period 2024-06, 1,144 people, row 12 of file 3",
+        "deadline 2024-07-01 06:00 WIB (run manual__2024-07-01T02:00:00+07:00)",
+        "tanggal 05-06-2024 dan 05/06/2024, periode 2024-05 2024-06",
+        "desa 32.16.01.2001, kecamatan 32.16.01",  # village and kecamatan codes
+        "Rp 500.000, total 1.234.567 rupiah, 12 345 baris",
+        "NIK 3216 01 (8 digits at most in groups)",
+    ],
+)
 def test_scrub_keeps_dates_counts_and_codes(text):
     from verfak import alerts
 
@@ -308,47 +341,61 @@ def _assert_clean(error: BaseException, *secrets: str) -> None:
     texts.append("".join(traceback.format_exception(error)))
     texts.append(alerts.task_failure_alert({"exception": error, "run_id": "manual__x"}).message)
     for text in texts:
-        assert "DETAIL" not in text and "Failing row" not in text, text
+        assert "DETAIL" not in text, text
+        assert "Failing row" not in text, text
         for secret in secrets:
-            assert secret not in text and secret.replace(" ", "") not in text, text
+            assert secret not in text, text
+            assert secret.replace(" ", "") not in text, text
 
 
 def test_unique_violation_leaves_no_nik(warehouse):
     from verfak import db
 
     nik = "3216011234567890"
-    with pytest.raises(db.WarehouseError) as raised:
-        with db.transaction() as cur:
-            cur.execute("CREATE TEMP TABLE t_person (nik text PRIMARY KEY)")
-            cur.execute("INSERT INTO t_person VALUES (%s), (%s)", (nik, nik))
-    assert raised.value.sqlstate == "23505" and "unique constraint" in str(raised.value)
+    with pytest.raises(db.WarehouseError) as raised, db.transaction() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE t_person (nik text PRIMARY KEY); INSERT INTO t_person VALUES (%s), (%s)",
+            (nik, nik),
+        )
+    assert raised.value.sqlstate == "23505"
+    assert "unique constraint" in str(raised.value)
     _assert_clean(raised.value, nik)
 
 
 def test_check_violation_leaves_no_row(warehouse):
     from verfak import db
 
-    with pytest.raises(db.WarehouseError) as raised:
-        with db.transaction() as cur:
-            cur.execute(
-                """INSERT INTO ref.desa (kode_desa, kode_desa_plain, kode_kecamatan, nama_desa, jenis)
+    with pytest.raises(db.WarehouseError) as raised, db.transaction() as cur:
+        cur.execute(
+            """INSERT INTO ref.desa (kode_desa, kode_desa_plain, kode_kecamatan, nama_desa, jenis)
                    VALUES (%s, %s, %s, %s, %s)""",
-                (NIK_SPACED, NIK_SPACED.replace(" ", ""), "32.16.01", "Desa Rahasia", "desa"),
-            )
-    assert raised.value.sqlstate == "23514" and "check constraint" in str(raised.value)
+            (NIK_SPACED, NIK_SPACED.replace(" ", ""), "32.16.01", "Desa Rahasia", "desa"),
+        )
+    assert raised.value.sqlstate == "23514"
+    assert "check constraint" in str(raised.value)
     _assert_clean(raised.value, NIK_SPACED, "Desa Rahasia")
 
 
 def test_sql_file_error_names_the_file_not_the_value(warehouse):
     from verfak import db
 
-    with pytest.raises(db.WarehouseError) as raised:
-        with db.transaction() as cur:
-            db.run_sql_file(cur, "ops/upsert_report_run.sql", {
-                "run_date": "3216011234567890", "dag_run_id": None, "period": None, "cutoff_day": 17,
-                "report_path": "x", "numbers": "{}"})  # fmt: skip
+    with pytest.raises(db.WarehouseError) as raised, db.transaction() as cur:
+        db.run_sql_file(
+            cur,
+            "ops/upsert_report_run.sql",
+            {
+                "run_date": "3216011234567890",
+                "dag_run_id": None,
+                "period": None,
+                "cutoff_day": 17,
+                "report_path": "x",
+                "numbers": "{}",
+            },
+        )
     error = raised.value
     assert error.sqlstate == "22008" or error.sqlstate.startswith("22"), error.sqlstate
-    assert error.statement == "ops/upsert_report_run.sql" and "ops/upsert_report_run.sql" in str(error)
-    assert error.__context__ is None and error.__cause__ is None
+    assert error.statement == "ops/upsert_report_run.sql"
+    assert "ops/upsert_report_run.sql" in str(error)
+    assert error.__context__ is None
+    assert error.__cause__ is None
     _assert_clean(error, "3216011234567890")

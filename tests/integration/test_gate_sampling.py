@@ -25,7 +25,9 @@ BIRTH = dt.date(1980, 3, 14)
 
 @pytest.fixture(scope="module")
 def villages() -> list[str]:
-    return pd.read_csv(ROOT / "include" / "reference" / "wilayah_bekasi.csv", dtype="str")["kode_desa"].tolist()
+    return pd.read_csv(ROOT / "include" / "reference" / "wilayah_bekasi.csv", dtype="str")[
+        "kode_desa"
+    ].tolist()
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +45,14 @@ def typed(villages) -> pd.DataFrame:
         for source_row, row in ((2, good), (3, bad)):
             rows.append({"file_id": file_id, "source_row": source_row, "kode_desa_folder": village, **row})
     for serial in range(40):
-        rows.append({"file_id": 999, "source_row": serial + 2, "kode_desa_folder": villages[0],
-                     **village_row(PERIOD, villages[0], 900 + serial, BIRTH, "L")})  # fmt: skip
+        rows.append(
+            {
+                "file_id": 999,
+                "source_row": serial + 2,
+                "kode_desa_folder": villages[0],
+                **village_row(PERIOD, villages[0], 900 + serial, BIRTH, "L"),
+            }
+        )
     raw = pd.DataFrame(rows, columns=["file_id", "source_row", "kode_desa_folder", *COLUMNS]).astype("str")
     raw = raw.replace("", None)
     return type_rows(raw, PERIOD)
@@ -72,8 +80,9 @@ def test_every_defect_is_found_on_its_row(full_gate, typed):
     assert full_gate.success is False
 
 
-def test_a_sample_for_great_expectations_changes_nothing_in_the_results(full_gate, typed, villages, tmp_path,
-                                                                         monkeypatch):  # fmt: skip
+def test_a_sample_for_great_expectations_changes_nothing_in_the_results(
+    full_gate, typed, villages, tmp_path, monkeypatch
+):
     monkeypatch.setenv("VERFAK_GX_MAX_ROWS", "20")
     sampled = quality.run_gate(typed, PERIOD, villages, report_dir=tmp_path)
     assert _issues(sampled) == _issues(full_gate)
@@ -92,12 +101,14 @@ def test_the_sample_keeps_flagged_rows_and_is_seeded(typed, villages):
     for _, failed in evaluated.values():
         flagged |= set(failed[failed].index)
     positions = quality._gx_rows(evaluated, len(typed), 2 * len(flagged) + 10)
-    assert flagged <= set(positions) and len(positions) == 2 * len(flagged) + 10
+    assert flagged <= set(positions)
+    assert len(positions) == 2 * len(flagged) + 10
     assert list(positions) == sorted(positions)
     assert list(quality._gx_rows(evaluated, len(typed), 2 * len(flagged) + 10)) == list(positions)
     # Fewer places than flagged rows: half of the sample is flagged rows, the rest drawn from the others.
     small = quality._gx_rows(evaluated, len(typed), 10)
-    assert len(small) == 10 and len(set(small) & flagged) == 5
+    assert len(small) == 10
+    assert len(set(small) & flagged) == 5
     # Nearly every row flagged: the sample is still full, of flagged rows.
     everything = {rule_id: (c, f | True) for rule_id, (c, f) in evaluated.items()}
     assert len(quality._gx_rows(everything, len(typed), 10)) == 10
@@ -113,7 +124,9 @@ def test_a_disagreement_with_great_expectations_stops_the_gate(full_gate, typed,
     failed.iloc[0] = True  # the evaluator would now fail a row Great Expectations passes
     evaluated["desil_valid"] = (considered, failed)
     gx_failures = full_gate.failures
-    with pytest.raises(RuntimeError, match="rule desil_valid: Great Expectations and verfak.rules.evaluate disagree"):
+    with pytest.raises(
+        RuntimeError, match=r"rule desil_valid: Great Expectations and verfak\.rules\.evaluate disagree"
+    ):
         quality._check_agreement(frame, evaluated, gx_failures, full_gate.rule_counts)
 
 

@@ -38,34 +38,63 @@ PEOPLE = {
 
 # period -> {person: (status, alasan, alamat)}; a person missing from a period was not reported.
 TIMELINE = {
-    "2024-05": {"ani": ("layak", "", "Kp. Bulak RT 1"), "budi": ("layak", "", "Kp. Sawah"),
-                "cecep": ("layak", "", "Kp. Tengah"), "dewi": ("layak", "", "Jl. Mawar 2"),
-                "euis": ("layak", "", "Kp. Rawa"), "gita": ("layak", "", "Kp. Pulo")},
-    "2024-06": {"ani": ("layak", "", "Kp. Bulak Baru RT 3"),  # moved house: a new version
-                "budi": ("tidak_layak", "Sudah bekerja tetap", "Kp. Sawah"),
-                "cecep": ("meninggal", "Meninggal dunia 3 Juni 2024", "Kp. Tengah"),
-                "dewi": ("pindah", "Pindah ke Karawang", "Jl. Mawar 2"),
-                # euis not reported in June
-                "fajar": ("layak", "", "Kp. Baru"),
-                "gita": ("tidak_ditemukan", "Tidak ditemukan di alamat", "Kp. Pulo")},
-    "2024-07": {"ani": ("layak", "", "Kp. Bulak Baru RT 3"), "euis": ("layak", "", "Kp. Rawa"),
-                "fajar": ("layak", "", "Kp. Baru"), "gita": ("layak", "", "Kp. Pulo")},
-}  # fmt: skip
+    "2024-05": {
+        "ani": ("layak", "", "Kp. Bulak RT 1"),
+        "budi": ("layak", "", "Kp. Sawah"),
+        "cecep": ("layak", "", "Kp. Tengah"),
+        "dewi": ("layak", "", "Jl. Mawar 2"),
+        "euis": ("layak", "", "Kp. Rawa"),
+        "gita": ("layak", "", "Kp. Pulo"),
+    },
+    "2024-06": {
+        "ani": ("layak", "", "Kp. Bulak Baru RT 3"),  # moved house: a new version
+        "budi": ("tidak_layak", "Sudah bekerja tetap", "Kp. Sawah"),
+        "cecep": ("meninggal", "Meninggal dunia 3 Juni 2024", "Kp. Tengah"),
+        "dewi": ("pindah", "Pindah ke Karawang", "Jl. Mawar 2"),
+        # euis not reported in June
+        "fajar": ("layak", "", "Kp. Baru"),
+        "gita": ("tidak_ditemukan", "Tidak ditemukan di alamat", "Kp. Pulo"),
+    },
+    "2024-07": {
+        "ani": ("layak", "", "Kp. Bulak Baru RT 3"),
+        "euis": ("layak", "", "Kp. Rawa"),
+        "fajar": ("layak", "", "Kp. Baru"),
+        "gita": ("layak", "", "Kp. Pulo"),
+    },
+}
 
 
 def person_row(key: str, period: str, status: str, alasan: str, alamat: str) -> dict:
     kec, birth, sex, serial, name, kk, village = PEOPLE[key]
     return {
-        "nik": nik(kec, birth, sex, serial), "no_kk": f"3216{kec}0101{kk:06d}", "nama": name,
-        "jenis_kelamin": sex, "tanggal_lahir": birth.isoformat(), "hubungan_keluarga": "Kepala Keluarga",
-        "alamat": alamat, "rt": "001", "rw": "002", "kode_desa": village, "status_verifikasi": status,
-        "alasan": alasan, "desil": "1", "pekerjaan": "Buruh Harian Lepas", "pendidikan": "SD",
-        "pendapatan_bulanan": "500000", "minat_pelatihan": "", "memiliki_usaha": "tidak", "minat_usaha": "",
-        "no_hp": "081234567890", "tanggal_verifikasi": f"{period}-05", "petugas": "Petugas Desa",
-    }  # fmt: skip
+        "nik": nik(kec, birth, sex, serial),
+        "no_kk": f"3216{kec}0101{kk:06d}",
+        "nama": name,
+        "jenis_kelamin": sex,
+        "tanggal_lahir": birth.isoformat(),
+        "hubungan_keluarga": "Kepala Keluarga",
+        "alamat": alamat,
+        "rt": "001",
+        "rw": "002",
+        "kode_desa": village,
+        "status_verifikasi": status,
+        "alasan": alasan,
+        "desil": "1",
+        "pekerjaan": "Buruh Harian Lepas",
+        "pendidikan": "SD",
+        "pendapatan_bulanan": "500000",
+        "minat_pelatihan": "",
+        "memiliki_usaha": "tidak",
+        "minat_usaha": "",
+        "no_hp": "081234567890",
+        "tanggal_verifikasi": f"{period}-05",
+        "petugas": "Petugas Desa",
+    }
 
 
-def write_period(landing: Path, period: str, timeline: dict | None = None, suffix: str = "", mtime: float | None = None):
+def write_period(
+    landing: Path, period: str, timeline: dict | None = None, suffix: str = "", mtime: float | None = None
+):
     entries = (timeline or TIMELINE)[period]
     by_village: dict[str, list[dict]] = {DESA_A: [], DESA_B: []}
     for key, (status, alasan, alamat) in sorted(entries.items()):
@@ -112,14 +141,24 @@ def transitions(warehouse) -> dict[tuple[str, str], str]:
 
 
 EXPECTED_TRANSITIONS = {
-    ("2024-05", "ani"): "baru", ("2024-05", "budi"): "baru", ("2024-05", "cecep"): "baru",
-    ("2024-05", "dewi"): "baru", ("2024-05", "euis"): "baru", ("2024-05", "gita"): "baru",
-    ("2024-06", "ani"): "lanjut", ("2024-06", "budi"): "keluar_tidak_layak", ("2024-06", "cecep"): "keluar_meninggal",
-    ("2024-06", "dewi"): "keluar_pindah", ("2024-06", "euis"): "keluar_tidak_dilaporkan",
-    ("2024-06", "fajar"): "baru", ("2024-06", "gita"): "keluar_tidak_ditemukan",
-    ("2024-07", "ani"): "lanjut", ("2024-07", "euis"): "masuk_kembali", ("2024-07", "fajar"): "lanjut",
+    ("2024-05", "ani"): "baru",
+    ("2024-05", "budi"): "baru",
+    ("2024-05", "cecep"): "baru",
+    ("2024-05", "dewi"): "baru",
+    ("2024-05", "euis"): "baru",
+    ("2024-05", "gita"): "baru",
+    ("2024-06", "ani"): "lanjut",
+    ("2024-06", "budi"): "keluar_tidak_layak",
+    ("2024-06", "cecep"): "keluar_meninggal",
+    ("2024-06", "dewi"): "keluar_pindah",
+    ("2024-06", "euis"): "keluar_tidak_dilaporkan",
+    ("2024-06", "fajar"): "baru",
+    ("2024-06", "gita"): "keluar_tidak_ditemukan",
+    ("2024-07", "ani"): "lanjut",
+    ("2024-07", "euis"): "masuk_kembali",
+    ("2024-07", "fajar"): "lanjut",
     ("2024-07", "gita"): "masuk_kembali",
-}  # fmt: skip
+}
 
 
 def test_three_periods_give_exact_versions_facts_transitions_and_counts(warehouse):
@@ -127,30 +166,46 @@ def test_three_periods_give_exact_versions_facts_transitions_and_counts(warehous
         write_period(warehouse.landing, period)
     load(warehouse.landing)
 
-    assert versions(warehouse) == sorted([  # by NIK, then valid_from
-        (N("ani"), "Kp. Bulak RT 1", "2024-05-01", "2024-06-01"),
-        (N("ani"), "Kp. Bulak Baru RT 3", "2024-06-01", None),
-        (N("budi"), "Kp. Sawah", "2024-05-01", None),
-        (N("cecep"), "Kp. Tengah", "2024-05-01", None),
-        (N("dewi"), "Jl. Mawar 2", "2024-05-01", None),
-        (N("euis"), "Kp. Rawa", "2024-05-01", None),
-        (N("fajar"), "Kp. Baru", "2024-06-01", None),
-        (N("gita"), "Kp. Pulo", "2024-05-01", None),
-    ], key=lambda v: (v[0], v[2]))  # fmt: skip
+    assert versions(warehouse) == sorted(
+        [  # by NIK, then valid_from
+            (N("ani"), "Kp. Bulak RT 1", "2024-05-01", "2024-06-01"),
+            (N("ani"), "Kp. Bulak Baru RT 3", "2024-06-01", None),
+            (N("budi"), "Kp. Sawah", "2024-05-01", None),
+            (N("cecep"), "Kp. Tengah", "2024-05-01", None),
+            (N("dewi"), "Jl. Mawar 2", "2024-05-01", None),
+            (N("euis"), "Kp. Rawa", "2024-05-01", None),
+            (N("fajar"), "Kp. Baru", "2024-06-01", None),
+            (N("gita"), "Kp. Pulo", "2024-05-01", None),
+        ],
+        key=lambda v: (v[0], v[2]),
+    )
     # Each fact points at the version valid in its period.
     ani = [(p, a, vf) for p, n, s, a, vf in facts(warehouse) if n == N("ani")]
-    assert ani == [("2024-05-01", "Kp. Bulak RT 1", "2024-05-01"), ("2024-06-01", "Kp. Bulak Baru RT 3", "2024-06-01"),
-                   ("2024-07-01", "Kp. Bulak Baru RT 3", "2024-06-01")]  # fmt: skip
+    assert ani == [
+        ("2024-05-01", "Kp. Bulak RT 1", "2024-05-01"),
+        ("2024-06-01", "Kp. Bulak Baru RT 3", "2024-06-01"),
+        ("2024-07-01", "Kp. Bulak Baru RT 3", "2024-06-01"),
+    ]
     assert len(facts(warehouse)) == 6 + 6 + 4
 
     expected = {(p, N(k)): t for (p, k), t in EXPECTED_TRANSITIONS.items()}
     assert transitions(warehouse) == expected
     layak = dict(warehouse.query("SELECT periode, sum(layak) FROM mart.verified_count GROUP BY 1"))
     assert layak == {"2024-05": 6, "2024-06": 2, "2024-07": 4}
-    counts = dict(warehouse.query(
-        "SELECT transisi, sum(orang) FROM mart.transition_count WHERE periode = '2024-06' GROUP BY 1"))  # fmt: skip
-    assert counts == {"lanjut": 1, "baru": 1, "keluar_tidak_layak": 1, "keluar_meninggal": 1, "keluar_pindah": 1,
-                      "keluar_tidak_dilaporkan": 1, "keluar_tidak_ditemukan": 1}  # fmt: skip
+    counts = dict(
+        warehouse.query(
+            "SELECT transisi, sum(orang) FROM mart.transition_count WHERE periode = '2024-06' GROUP BY 1"
+        )
+    )
+    assert counts == {
+        "lanjut": 1,
+        "baru": 1,
+        "keluar_tidak_layak": 1,
+        "keluar_meninggal": 1,
+        "keluar_pindah": 1,
+        "keluar_tidak_dilaporkan": 1,
+        "keluar_tidak_ditemukan": 1,
+    }
 
     # Who was on the list on a date: the latest period started by then.
     on_list = {n for (n,) in warehouse.query("SELECT nik FROM mart.on_list_as_of('2024-06-20')")}
@@ -160,8 +215,11 @@ def test_three_periods_give_exact_versions_facts_transitions_and_counts(warehous
         "SELECT periode, status_verifikasi, transisi FROM mart.person_timeline WHERE nik = %s ORDER BY period",
         (N("gita"),),
     )
-    assert timeline == [("2024-05", "layak", "baru"), ("2024-06", "tidak_ditemukan", "keluar_tidak_ditemukan"),
-                        ("2024-07", "layak", "masuk_kembali")]  # fmt: skip
+    assert timeline == [
+        ("2024-05", "layak", "baru"),
+        ("2024-06", "tidak_ditemukan", "keluar_tidak_ditemukan"),
+        ("2024-07", "layak", "masuk_kembali"),
+    ]
 
 
 def test_a_late_period_lands_in_the_right_place_in_history(warehouse, tmp_path):
@@ -187,8 +245,10 @@ def test_rerun_and_late_correction_replace_only_that_village_and_period(warehous
     for period in TIMELINE:
         write_period(warehouse.landing, period)
     load(warehouse.landing)
-    snapshot = {t: warehouse.query(f"SELECT * FROM {t} ORDER BY 1, 2") for t in
-                ("core.verifikasi", "core.person_version", "core.household", "mart.person_transition")}  # fmt: skip
+    snapshot = {
+        t: warehouse.query(f"SELECT * FROM {t} ORDER BY 1, 2")
+        for t in ("core.verifikasi", "core.person_version", "core.household", "mart.person_transition")
+    }
 
     # Rerun every period's load: the warehouse is identical, row for row (ids included).
     warehouse.query("UPDATE raw.submission_file SET loaded_at = NULL; SELECT 1")
@@ -202,7 +262,9 @@ def test_rerun_and_late_correction_replace_only_that_village_and_period(warehous
     corrected["2024-06"]["ani"] = ("layak", "", "Kp. Bulak RT 1")
     corrected["2024-06"]["budi"] = ("layak", "", "Kp. Sawah")
     june_a = warehouse.landing / "2024-06" / DESA_A / "verfak.csv"
-    write_period(warehouse.landing, "2024-06", corrected, suffix="_perbaikan", mtime=june_a.stat().st_mtime + 3600)
+    write_period(
+        warehouse.landing, "2024-06", corrected, suffix="_perbaikan", mtime=june_a.stat().st_mtime + 3600
+    )
     (warehouse.landing / "2024-06" / DESA_B / "verfak_perbaikan.csv").unlink()  # only village A resubmits
     load(warehouse.landing)
 
@@ -215,8 +277,11 @@ def test_rerun_and_late_correction_replace_only_that_village_and_period(warehous
     # Village B's June facts and every other period are untouched.
     for table in ("core.verifikasi",):
         before = [r for r in snapshot[table] if not (str(r[0]) == "2024-06-01" and r[11] == DESA_A)]
-        after = [r for r in warehouse.query(f"SELECT * FROM {table} ORDER BY 1, 2")
-                 if not (str(r[0]) == "2024-06-01" and r[11] == DESA_A)]  # fmt: skip
+        after = [
+            r
+            for r in warehouse.query(f"SELECT * FROM {table} ORDER BY 1, 2")
+            if not (str(r[0]) == "2024-06-01" and r[11] == DESA_A)
+        ]
         strip = lambda rows: [r[:2] + r[3:] for r in rows]  # person_version_id may move with Ani's history
         assert strip(after) == strip(before)
     assert transitions(warehouse)[("2024-06", N("budi"))] == "lanjut"
@@ -225,8 +290,10 @@ def test_rerun_and_late_correction_replace_only_that_village_and_period(warehous
 def test_a_load_killed_halfway_leaves_no_partial_period_and_the_next_run_finishes_it(warehouse, monkeypatch):
     write_period(warehouse.landing, "2024-05")
     load(warehouse.landing)
-    before = {t: warehouse.query(f"SELECT * FROM {t} ORDER BY 1, 2")
-              for t in ("core.verifikasi", "core.person_version", "staging.verifikasi", "quality.row_issue")}  # fmt: skip
+    before = {
+        t: warehouse.query(f"SELECT * FROM {t} ORDER BY 1, 2")
+        for t in ("core.verifikasi", "core.person_version", "staging.verifikasi", "quality.row_issue")
+    }
     write_period(warehouse.landing, "2024-06")
     run_ingest(warehouse.landing)
 
@@ -244,11 +311,17 @@ def test_a_load_killed_halfway_leaves_no_partial_period_and_the_next_run_finishe
         run_validate_load()
     for table, rows in before.items():
         assert warehouse.query(f"SELECT * FROM {table} ORDER BY 1, 2") == rows, table
-    assert warehouse.scalar("SELECT count(*) FROM raw.submission_file WHERE period = '2024-06' AND loaded_at IS NULL") == 2
+    assert (
+        warehouse.scalar(
+            "SELECT count(*) FROM raw.submission_file WHERE period = '2024-06' AND loaded_at IS NULL"
+        )
+        == 2
+    )
 
     monkeypatch.setattr(db, "run_sql_file", real)
     outcomes = run_validate_load()
-    assert [o["period"] for o in outcomes] == ["2024-06"] and outcomes[0]["layak"] == 2
+    assert [o["period"] for o in outcomes] == ["2024-06"]
+    assert outcomes[0]["layak"] == 2
 
 
 def test_the_load_refuses_a_fact_whose_file_is_not_registered(warehouse, monkeypatch):
@@ -269,9 +342,12 @@ def test_the_load_refuses_a_fact_whose_file_is_not_registered(warehouse, monkeyp
         real(cur, table, frame, columns)
 
     monkeypatch.setattr(load, "_copy_frame", gate_bug)
-    with pytest.raises(Exception, match=r"integrity check failed \(facts with an unknown village: 0, with an unknown "
-                                        r"file: 1, versions with an unknown village: 0, facts without a person "
-                                        r"version: 0\)"):  # fmt: skip
+    with pytest.raises(
+        Exception,
+        match=r"integrity check failed \(facts with an unknown village: 0, with an unknown "
+        r"file: 1, versions with an unknown village: 0, facts without a person "
+        r"version: 0\)",
+    ):
         run_validate_load()
     for table in ("core.verifikasi", "core.person_version", "staging.verifikasi"):
         assert warehouse.scalar(f"SELECT count(*) FROM {table}") == 0, table

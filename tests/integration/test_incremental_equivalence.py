@@ -104,8 +104,11 @@ class Drop:
 
 
 def _drops_of(folder: Path) -> list[Drop]:
-    return [Drop(p.relative_to(folder).as_posix(), p, p.stat().st_mtime) for p in sorted(folder.rglob("*"))
-            if p.is_file()]  # fmt: skip
+    return [
+        Drop(p.relative_to(folder).as_posix(), p, p.stat().st_mtime)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    ]
 
 
 def _read_canonical(path: Path) -> list[dict] | None:
@@ -135,8 +138,11 @@ def with_resubmissions(source: Path, work: Path, rng: random.Random) -> tuple[li
     shutil.copytree(source, first)
     drops = _drops_of(first)
     period = max(d.period for d in drops)
-    canonical = {d.village: (d, rows) for d in drops if d.period == period
-                 and (rows := _read_canonical(first / d.relative)) and len(rows) >= 4}  # fmt: skip
+    canonical = {
+        d.village: (d, rows)
+        for d in drops
+        if d.period == period and (rows := _read_canonical(first / d.relative)) and len(rows) >= 4
+    }
     changer, adder, taker, remover, holder = rng.sample(sorted(canonical), 5)
 
     def copied_row(from_village: str, to_village: str) -> dict:
@@ -175,8 +181,9 @@ def load_whole(landing: Path, drops: list[Drop]) -> None:
     run_publish()
 
 
-def load_incremental(landing: Path, drops: list[Drop], resubmitted: list[Drop], rng: random.Random,
-                     sizes=GROUP_SIZES) -> int:  # fmt: skip
+def load_incremental(
+    landing: Path, drops: list[Drop], resubmitted: list[Drop], rng: random.Random, sizes=GROUP_SIZES
+) -> int:
     """Villages a few at a time in a random order, period after period, then each resubmission."""
     runs = 0
     for period in sorted({d.period for d in drops}):
@@ -199,8 +206,9 @@ def load_incremental(landing: Path, drops: list[Drop], resubmitted: list[Drop], 
     return runs
 
 
-def both_ways(warehouse_uri: str, root: Path, drops: list[Drop], resubmitted: list[Drop],
-              sizes=GROUP_SIZES) -> tuple[dict, dict]:  # fmt: skip
+def both_ways(
+    warehouse_uri: str, root: Path, drops: list[Drop], resubmitted: list[Drop], sizes=GROUP_SIZES
+) -> tuple[dict, dict]:
     for way in ("whole", "incremental"):
         (root / way).mkdir(parents=True)
     with isolated_run(warehouse_uri, root / "whole"):
@@ -216,8 +224,10 @@ def assert_same(whole: dict, incremental: dict) -> None:
     for table in whole:
         a, b = whole[table], incremental[table]
         only_whole, only_incremental = sorted(set(a) - set(b)), sorted(set(b) - set(a))
-        assert a == b, (f"{table}: {len(a)} row(s) loaded whole vs {len(b)} village by village; only whole: "
-                        f"{only_whole[:3]}; only village by village: {only_incremental[:3]}")  # fmt: skip
+        assert a == b, (
+            f"{table}: {len(a)} row(s) loaded whole vs {len(b)} village by village; only whole: "
+            f"{only_whole[:3]}; only village by village: {only_incremental[:3]}"
+        )
 
 
 def _cross_village_rows(snap: dict) -> int:
@@ -227,8 +237,9 @@ def _cross_village_rows(snap: dict) -> int:
 # --- the tests -----------------------------------------------------------------------------------
 
 
-def test_the_sample_village_by_village_with_resubmissions_equals_a_whole_load(warehouse_uri, sample_landing,
-                                                                               tmp_path):  # fmt: skip
+def test_the_sample_village_by_village_with_resubmissions_equals_a_whole_load(
+    warehouse_uri, sample_landing, tmp_path
+):
     drops, resubmitted = with_resubmissions(sample_landing[0], tmp_path / "src", random.Random(SEED))
     whole, incremental = both_ways(warehouse_uri, tmp_path, drops, resubmitted)
     assert_same(whole, incremental)
@@ -243,15 +254,19 @@ def test_the_messy_fixtures_file_by_file_equal_a_whole_load(warehouse_uri, tmp_p
     drops = []
     for path in sorted(FIXTURES.iterdir()):
         if path.is_file() and path.stem in FOLDER and path.suffix in (".csv", ".xlsx", ".xls", ".txt"):
-            later = 3600 if path.stem.endswith("_perbaikan") else 0  # the corrected workbook supersedes the first
+            later = (
+                3600 if path.stem.endswith("_perbaikan") else 0
+            )  # the corrected workbook supersedes the first
             drops.append(Drop(f"2024-06/{FOLDER[path.stem]}/{path.name}", path, t0 + later))
     whole, incremental = both_ways(warehouse_uri, tmp_path, drops, [])
     assert_same(whole, incremental)
-    assert whole["core.verifikasi"] and whole["quality.row_issue"]
+    assert whole["core.verifikasi"]
+    assert whole["quality.row_issue"]
 
 
-def test_a_bench_period_village_by_village_with_resubmissions_equals_a_whole_load(warehouse_uri, tmp_path,
-                                                                                    monkeypatch):  # fmt: skip
+def test_a_bench_period_village_by_village_with_resubmissions_equals_a_whole_load(
+    warehouse_uri, tmp_path, monkeypatch
+):
     from verfak.bench_data import BenchPlan, generate_bench_landing
 
     # Small chunks and a small Great Expectations sample, so that the whole load is typed in chunks

@@ -21,11 +21,12 @@ from tests.helpers import run_ingest, run_validate_load
 from verfak import ingest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-T0 = dt.datetime(2024, 6, 20, 9, 0, tzinfo=dt.timezone.utc).timestamp()
+T0 = dt.datetime(2024, 6, 20, 9, 0, tzinfo=dt.UTC).timestamp()
 
 
-def drop(warehouse, name: str, *, folder: str | None = None, as_name: str | None = None,
-         mtime: float = T0) -> str:  # fmt: skip
+def drop(
+    warehouse, name: str, *, folder: str | None = None, as_name: str | None = None, mtime: float = T0
+) -> str:
     """Copy a fixture into ``<landing>/<period>/<village>/`` as a village would drop it."""
     target = warehouse.landing / PERIOD / (folder or FOLDER[Path(name).stem]) / (as_name or name)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -44,8 +45,18 @@ def file_row(warehouse, file_id: int) -> dict:
                   read_details, kode_desa, period FROM raw.submission_file WHERE file_id = %s""",
         (file_id,),
     )
-    keys = ("status", "reject_code", "reject_message", "rows_read", "rows_passed", "rows_rejected", "file_format",
-            "read_details", "kode_desa", "period")  # fmt: skip
+    keys = (
+        "status",
+        "reject_code",
+        "reject_message",
+        "rows_read",
+        "rows_passed",
+        "rows_rejected",
+        "file_format",
+        "read_details",
+        "kode_desa",
+        "period",
+    )
     return dict(zip(keys, row))
 
 
@@ -75,47 +86,90 @@ def read_feedback(warehouse, kode_desa: str) -> list[dict]:
 
 # name: (rows_read, rows_passed, rows_rejected, file_format, read_details that must hold, source rows)
 ACCEPTED = {
-    "csv_koma_utf8.csv": (3, 3, 0, "csv", {"encoding": "utf-8", "delimiter": ",", "header_row": 1}, [2, 3, 4]),
-    "csv_titikkoma_utf8_bom_crlf.csv": (3, 3, 0, "csv", {"encoding": "utf-8-sig", "delimiter": ";"}, [2, 3, 4]),
+    "csv_koma_utf8.csv": (
+        3,
+        3,
+        0,
+        "csv",
+        {"encoding": "utf-8", "delimiter": ",", "header_row": 1},
+        [2, 3, 4],
+    ),
+    "csv_titikkoma_utf8_bom_crlf.csv": (
+        3,
+        3,
+        0,
+        "csv",
+        {"encoding": "utf-8-sig", "delimiter": ";"},
+        [2, 3, 4],
+    ),
     "csv_titikkoma_cp1252.csv": (3, 3, 0, "csv", {"encoding": "cp1252", "delimiter": ";"}, [2, 3, 4]),
     "csv_kutip_baris_baru.csv": (3, 3, 0, "csv", {"encoding": "utf-8", "delimiter": ";"}, [2, 3, 4]),
     "csv_nik_notasi_ilmiah.csv": (3, 1, 2, "csv", {"delimiter": ","}, [2, 3, 4]),
     "csv_id_apostrof_spasi_titik.csv": (4, 4, 0, "csv", {"delimiter": ";"}, [2, 3, 4, 5]),
     "txt_unicode_utf16.txt": (2, 2, 0, "csv", {"encoding": "utf-16", "delimiter": "\t"}, [2, 3]),
-    "xlsx_kop_judul.xlsx": (4, 4, 0, "xlsx", {"sheet": "Verfak Juni 2024", "header_row": 5, "rows_skipped": 21},
-                            [6, 7, 8, 9]),
+    "xlsx_kop_judul.xlsx": (
+        4,
+        4,
+        0,
+        "xlsx",
+        {"sheet": "Verfak Juni 2024", "header_row": 5, "rows_skipped": 21},
+        [6, 7, 8, 9],
+    ),
     "xlsx_banyak_sheet.xlsx": (3, 3, 0, "xlsx", {"sheet": "Data Verfak", "header_row": 1}, [2, 3, 4]),
     "xlsx_judul_kolom_beragam.xlsx": (2, 2, 0, "xlsx", {"sheet": "Sheet1", "header_row": 1}, [2, 3]),
     "xlsx_format_tanggal.xlsx": (5, 5, 0, "xlsx", {"sheet": "Data"}, [2, 3, 4, 5, 6]),
     "xlsx_nik_angka.xlsx": (4, 2, 2, "xlsx", {"sheet": "Data"}, [2, 3, 4, 5]),
     "xlsx_nik_angka_perbaikan.xlsx": (4, 4, 0, "xlsx", {"sheet": "Data"}, [2, 3, 4, 5]),
     "xls_excel_97.xls": (2, 2, 0, "xls", {"sheet": "Data"}, [2, 3]),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("name", sorted(ACCEPTED))
 def test_readable_file_is_accepted_with_every_row_accounted_for(warehouse, name):
     read, passed, rejected, file_format, details, source_rows = ACCEPTED[name]
     outcome = ingest_fixture(warehouse, name)
-    assert outcome["status"] == "accepted" and outcome["reject_code"] is None
-    assert (outcome["rows_read"], outcome["rows_passed"], outcome["rows_rejected"]) == (read, passed, rejected)
+    assert outcome["status"] == "accepted"
+    assert outcome["reject_code"] is None
+    assert (outcome["rows_read"], outcome["rows_passed"], outcome["rows_rejected"]) == (
+        read,
+        passed,
+        rejected,
+    )
     registered = file_row(warehouse, outcome["file_id"])
-    assert registered["status"] == "accepted" and registered["file_format"] == file_format
-    assert (registered["rows_read"], registered["rows_passed"], registered["rows_rejected"]) == (read, passed, rejected)
-    assert registered["period"] == PERIOD and registered["kode_desa"] == FOLDER[Path(name).stem]
+    assert registered["status"] == "accepted"
+    assert registered["file_format"] == file_format
+    assert (registered["rows_read"], registered["rows_passed"], registered["rows_rejected"]) == (
+        read,
+        passed,
+        rejected,
+    )
+    assert registered["period"] == PERIOD
+    assert registered["kode_desa"] == FOLDER[Path(name).stem]
     assert details.items() <= registered["read_details"].items()
     # Every contract column was found, and every data row is in raw with the row number Excel shows.
     assert sorted(registered["read_details"]["header"].values()) == sorted(fixture_rows("csv_koma_utf8")[0])
     rows = raw_rows(warehouse, outcome["file_id"])
     assert [r[0] for r in rows] == source_rows
     # rows rejected at intake = rows with an intake error
-    rejected_rows = {r for r, _, _, severity, *_ in issues(warehouse, outcome["file_id"]) if severity == "error"}
+    rejected_rows = {
+        r for r, _, _, severity, *_ in issues(warehouse, outcome["file_id"]) if severity == "error"
+    }
     assert len(rejected_rows) == rejected
 
 
-@pytest.mark.parametrize("name", ["csv_koma_utf8.csv", "csv_titikkoma_utf8_bom_crlf.csv", "csv_titikkoma_cp1252.csv",
-                                  "xlsx_banyak_sheet.xlsx", "xlsx_judul_kolom_beragam.xlsx", "xls_excel_97.xls",
-                                  "txt_unicode_utf16.txt", "xlsx_nik_angka_perbaikan.xlsx"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name",
+    [
+        "csv_koma_utf8.csv",
+        "csv_titikkoma_utf8_bom_crlf.csv",
+        "csv_titikkoma_cp1252.csv",
+        "xlsx_banyak_sheet.xlsx",
+        "xlsx_judul_kolom_beragam.xlsx",
+        "xls_excel_97.xls",
+        "txt_unicode_utf16.txt",
+        "xlsx_nik_angka_perbaikan.xlsx",
+    ],
+)
 def test_ids_and_names_are_kept_exactly_as_sent(warehouse, name):
     outcome = ingest_fixture(warehouse, name)
     expected = fixture_rows(Path(name).stem)
@@ -129,7 +183,11 @@ def test_windows_1252_names_keep_their_accents_and_quotes(warehouse):
     outcome = ingest_fixture(warehouse, "csv_titikkoma_cp1252.csv")
     names = [r[3] for r in raw_rows(warehouse, outcome["file_id"])]
     assert names == ["Désy Rahmawati", "Ma\u2019ruf Hidayat", "Siti Nur\u2019aini"]
-    assert [r[4] for r in raw_rows(warehouse, outcome["file_id"])] == ["12-05-1985", "01-10-1980", "21-07-1983"]
+    assert [r[4] for r in raw_rows(warehouse, outcome["file_id"])] == [
+        "12-05-1985",
+        "01-10-1980",
+        "21-07-1983",
+    ]
 
 
 def test_quoted_cells_keep_separators_quotes_and_line_breaks(warehouse):
@@ -159,7 +217,9 @@ def test_title_block_and_form_rows_around_the_table(warehouse):
 def test_odd_header_spellings_map_to_the_contract(warehouse):
     outcome = ingest_fixture(warehouse, "xlsx_judul_kolom_beragam.xlsx")
     header = file_row(warehouse, outcome["file_id"])["read_details"]["header"]
-    assert header == {str(i + 1): c for i, c in enumerate(fixture_rows("csv_koma_utf8")[0])}  # column A is "NO"
+    assert header == {
+        str(i + 1): c for i, c in enumerate(fixture_rows("csv_koma_utf8")[0])
+    }  # column A is "NO"
     rows = raw_rows(warehouse, outcome["file_id"])
     assert [r[4] for r in rows] == ["12/12/1971", "28/02/1974"]
     assert [r[10] for r in rows] == [{"NO": "1"}, {"NO": "2"}]
@@ -204,16 +264,21 @@ def test_nik_typed_as_a_number_rejects_the_row_and_is_never_repaired(warehouse):
 
     loaded = run_validate_load()
     assert [(o["rows_validated"], o["rows_loaded"], o["rows_quarantined"]) for o in loaded] == [(2, 2, 0)]
-    assert warehouse.query("SELECT nik, no_hp FROM core.verifikasi WHERE file_id = %s ORDER BY source_row",
-                           (outcome["file_id"],)) == [  # fmt: skip
-        (expected[0]["nik"], expected[0]["no_hp"]), (expected[3]["nik"], "81210840003"),
+    assert warehouse.query(
+        "SELECT nik, no_hp FROM core.verifikasi WHERE file_id = %s ORDER BY source_row", (outcome["file_id"],)
+    ) == [
+        (expected[0]["nik"], expected[0]["no_hp"]),
+        (expected[3]["nik"], "81210840003"),
     ]
     feedback = read_feedback(warehouse, "32.16.12.2003")
-    assert [(f["baris"], f["kolom"], f["nilai_dikirim"], f["tingkat"], f["kode_aturan"], f["pesan"]) for f in feedback] == [
+    assert [
+        (f["baris"], f["kolom"], f["nilai_dikirim"], f["tingkat"], f["kode_aturan"], f["pesan"])
+        for f in feedback
+    ] == [
         ("3", "nik", "3216125010721080", "ditolak", "id_diketik_angka", MSG_NIK_ANGKA),
         ("4", "no_kk", "3216121503180090", "ditolak", "id_diketik_angka", MSG_KK_ANGKA),
         ("5", "no_hp", "81210840003", "peringatan", "no_hp_diketik_angka", MSG_HP_ANGKA),
-    ]  # fmt: skip
+    ]
 
 
 def test_scientific_notation_rejects_the_row_once_for_both_ids(warehouse):
@@ -225,12 +290,15 @@ def test_scientific_notation_rejects_the_row_once_for_both_ids(warehouse):
         (3, "intake", "id_notasi_ilmiah", "error", "nik, no_kk", both, MSG_NOTASI_ILMIAH),
     ]
     assert [r[1] for r in raw_rows(warehouse, outcome["file_id"])] == [
-        "3.21613E+15", "3.21613E+15", fixture_rows("csv_nik_notasi_ilmiah")[2]["nik"]
+        "3.21613E+15",
+        "3.21613E+15",
+        fixture_rows("csv_nik_notasi_ilmiah")[2]["nik"],
     ]
     loaded = run_validate_load()
     assert [(o["rows_validated"], o["rows_loaded"]) for o in loaded] == [(1, 1)]
     assert [(f["baris"], f["kode_aturan"]) for f in read_feedback(warehouse, "32.16.13.2007")] == [
-        ("2", "id_notasi_ilmiah"), ("3", "id_notasi_ilmiah"),
+        ("2", "id_notasi_ilmiah"),
+        ("3", "id_notasi_ilmiah"),
     ]
 
 
@@ -265,27 +333,43 @@ def test_every_date_form_reaches_staging_as_the_same_date(warehouse):
     loaded = run_validate_load()
     assert [(o["rows_loaded"], o["rows_quarantined"]) for o in loaded] == [(5, 0)]
     expected = fixture_rows("xlsx_format_tanggal")
-    staged = warehouse.query("SELECT tanggal_lahir, tanggal_verifikasi FROM staging.verifikasi ORDER BY source_row")
-    assert staged == [(dt.date.fromisoformat(e["tanggal_lahir"]), dt.date.fromisoformat(e["tanggal_verifikasi"]))
-                      for e in expected]  # fmt: skip
+    staged = warehouse.query(
+        "SELECT tanggal_lahir, tanggal_verifikasi FROM staging.verifikasi ORDER BY source_row"
+    )
+    assert staged == [
+        (dt.date.fromisoformat(e["tanggal_lahir"]), dt.date.fromisoformat(e["tanggal_verifikasi"]))
+        for e in expected
+    ]
 
 
 # --- files that can't be read --------------------------------------------------------------------
 
 REJECTED = {
-    "kosong.csv": ("file_kosong", "File kosong: tidak ada isi sama sekali. Kirim ulang file yang berisi data."),
-    "kosong.xlsx": ("file_kosong", "File kosong: tidak ada isi sama sekali. Kirim ulang file yang berisi data."),
-    "hanya_judul.csv": ("tanpa_data",
-                        "File hanya berisi judul kolom tanpa baris data. Isi data hasil verifikasi lalu kirim ulang."),
-    "hanya_judul.xlsx": ("tanpa_data",
-                         "File hanya berisi judul kolom tanpa baris data. Isi data hasil verifikasi lalu kirim ulang."),
+    "kosong.csv": (
+        "file_kosong",
+        "File kosong: tidak ada isi sama sekali. Kirim ulang file yang berisi data.",
+    ),
+    "kosong.xlsx": (
+        "file_kosong",
+        "File kosong: tidak ada isi sama sekali. Kirim ulang file yang berisi data.",
+    ),
+    "hanya_judul.csv": (
+        "tanpa_data",
+        "File hanya berisi judul kolom tanpa baris data. Isi data hasil verifikasi lalu kirim ulang.",
+    ),
+    "hanya_judul.xlsx": (
+        "tanpa_data",
+        "File hanya berisi judul kolom tanpa baris data. Isi data hasil verifikasi lalu kirim ulang.",
+    ),
     "pdf_diganti_nama.xlsx": (
         "file_pdf",
         "File ini sebenarnya PDF (hasil cetak atau pindaian), bukan Excel atau CSV, walaupun namanya .xlsx. "
         "Kirim file Excel (.xlsx) aslinya, jangan hasil cetak atau pindaian.",
     ),
-    "berpassword.xlsx": ("excel_berpassword",
-                         "File Excel dilindungi kata sandi sehingga tidak bisa dibaca. Hapus kata sandinya lalu kirim ulang."),
+    "berpassword.xlsx": (
+        "excel_berpassword",
+        "File Excel dilindungi kata sandi sehingga tidak bisa dibaca. Hapus kata sandinya lalu kirim ulang.",
+    ),
     "folder_bukan_bekasi.csv": (
         "desa_tidak_dikenal",
         "Folder '32.75.03.1001' bukan kode desa/kelurahan Kabupaten Bekasi (Kemendagri), misalnya 32.16.12.2003.",
@@ -295,7 +379,7 @@ REJECTED = {
         "Kolom Kode Desa di file (32.16.12.2003) tidak sesuai dengan folder desa 32.16.12.2004. "
         "Periksa apakah file ini dikirim ke folder desa yang benar.",
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("name", sorted(REJECTED))
@@ -303,10 +387,15 @@ def test_unreadable_file_is_kept_registered_as_rejected_with_its_reason(warehous
     code, message = REJECTED[name]
     relative = drop(warehouse, name)
     outcome = ingest.ingest_file(relative, warehouse.landing).as_dict()
-    assert outcome["status"] == "rejected" and outcome["reject_code"] == code
+    assert outcome["status"] == "rejected"
+    assert outcome["reject_code"] == code
     assert (outcome["rows_read"], outcome["rows_passed"], outcome["rows_rejected"]) == (0, 0, 0)
     registered = file_row(warehouse, outcome["file_id"])
-    assert (registered["status"], registered["reject_code"], registered["reject_message"]) == ("rejected", code, message)
+    assert (registered["status"], registered["reject_code"], registered["reject_message"]) == (
+        "rejected",
+        code,
+        message,
+    )
     assert raw_rows(warehouse, outcome["file_id"]) == []
     assert (warehouse.landing / relative).read_bytes() == (FIXTURES / name).read_bytes()  # kept as sent
     # and the village is told, when there is a village to tell
@@ -316,7 +405,12 @@ def test_unreadable_file_is_kept_registered_as_rejected_with_its_reason(warehous
         ingest_fixture(warehouse, "csv_koma_utf8.csv")  # another village's file gets the period validated
         run_validate_load()
         (line,) = read_feedback(warehouse, village)
-        assert (line["file"], line["tingkat"], line["kode_aturan"], line["pesan"]) == (name, "file ditolak", code, message)
+        assert (line["file"], line["tingkat"], line["kode_aturan"], line["pesan"]) == (
+            name,
+            "file ditolak",
+            code,
+            message,
+        )
     else:
         assert registered["kode_desa"] is None
 
@@ -326,7 +420,9 @@ def test_unreadable_file_is_kept_registered_as_rejected_with_its_reason(warehous
 
 def all_fixture_names() -> list[str]:
     """The submission files of tests/fixtures/ (other fixtures, such as dags/, live in subfolders)."""
-    return sorted(p.name for p in FIXTURES.iterdir() if p.is_file() and p.suffix in (".csv", ".txt", ".xlsx", ".xls"))
+    return sorted(
+        p.name for p in FIXTURES.iterdir() if p.is_file() and p.suffix in (".csv", ".txt", ".xlsx", ".xls")
+    )
 
 
 def test_every_fixture_in_one_drop_runs_through_and_no_nik_reaches_the_log(warehouse, caplog):
@@ -341,21 +437,29 @@ def test_every_fixture_in_one_drop_runs_through_and_no_nik_reaches_the_log(wareh
     assert set(by_name) == set(names)
     # kosong.xlsx has the same bytes (none) as kosong.csv: the second one is a duplicate.
     assert {n: o["status"] for n, o in by_name.items() if o["status"] != "accepted"} == {
-        **{n: "rejected" for n in REJECTED if n != "kosong.xlsx"}, "kosong.xlsx": "duplicate",
+        **{n: "rejected" for n in REJECTED if n != "kosong.xlsx"},
+        "kosong.xlsx": "duplicate",
     }
     totals = ingest.summarise(outcomes)
     assert totals["rows_read"] == sum(v[0] for v in ACCEPTED.values()) == 45
     assert totals["rows_read"] == totals["rows_passed"] + totals["rows_rejected"]
     assert totals["rows_rejected"] == 4
-    files = warehouse.query("SELECT sum(rows_read), sum(rows_passed), sum(rows_rejected) FROM raw.submission_file")
+    files = warehouse.query(
+        "SELECT sum(rows_read), sum(rows_passed), sum(rows_rejected) FROM raw.submission_file"
+    )
     assert files == [(45, 41, 4)]
     assert warehouse.scalar("SELECT count(*) FROM raw.submission_row") == 45
     # 41 passed at intake, less the 2 of the file that the corrected one supersedes, go to the gate.
     assert [(o["rows_validated"], o["rows_loaded"], o["rows_quarantined"]) for o in loaded] == [(39, 39, 0)]
-    all_niks = {row["nik"] for stem in {Path(n).stem for n in names} if stem in _with_people()
-                for row in fixture_rows(stem)}  # fmt: skip
+    all_niks = {
+        row["nik"]
+        for stem in {Path(n).stem for n in names}
+        if stem in _with_people()
+        for row in fixture_rows(stem)
+    }
     logged = "\n".join(record.getMessage() for record in caplog.records)
-    assert logged and not [nik for nik in all_niks if nik in logged]
+    assert logged
+    assert not [nik for nik in all_niks if nik in logged]
 
 
 def _with_people() -> set[str]:
@@ -371,7 +475,12 @@ def test_same_file_twice_then_a_corrected_file(warehouse):
     village = "32.16.12.2003"
     first = ingest_fixture(warehouse, "xlsx_nik_angka.xlsx")
     ingest.resolve_superseded()
-    assert (first["status"], first["rows_read"], first["rows_passed"], first["rows_rejected"]) == ("accepted", 4, 2, 2)
+    assert (first["status"], first["rows_read"], first["rows_passed"], first["rows_rejected"]) == (
+        "accepted",
+        4,
+        2,
+        2,
+    )
     run_validate_load()
     assert len(read_feedback(warehouse, village)) == 3
 
@@ -388,10 +497,16 @@ def test_same_file_twice_then_a_corrected_file(warehouse):
     # The corrected file (NIK and No. KK retyped as text) supersedes the first; both stay in raw.
     fixed = ingest_fixture(warehouse, "xlsx_nik_angka_perbaikan.xlsx", mtime=T0 + 3600)
     assert ingest.resolve_superseded() == 1
-    assert (fixed["status"], fixed["rows_read"], fixed["rows_passed"], fixed["rows_rejected"]) == ("accepted", 4, 4, 0)
+    assert (fixed["status"], fixed["rows_read"], fixed["rows_passed"], fixed["rows_rejected"]) == (
+        "accepted",
+        4,
+        4,
+        0,
+    )
     assert warehouse.query(
         "SELECT file_id, file_name, superseded_by, rows_read, rows_passed, rows_rejected FROM raw.submission_file "
-        "ORDER BY file_id") == [  # fmt: skip
+        "ORDER BY file_id"
+    ) == [
         (first["file_id"], "xlsx_nik_angka.xlsx", fixed["file_id"], 4, 2, 2),
         (fixed["file_id"], "xlsx_nik_angka_perbaikan.xlsx", None, 4, 4, 0),
     ]
@@ -400,16 +515,19 @@ def test_same_file_twice_then_a_corrected_file(warehouse):
     loaded = run_validate_load()
     assert [(o["rows_validated"], o["rows_loaded"], o["rows_quarantined"]) for o in loaded] == [(4, 4, 0)]
     expected = fixture_rows("xlsx_nik_angka")
-    assert warehouse.query("SELECT nik FROM core.verifikasi WHERE kode_desa = %s ORDER BY nik", (village,)) == sorted(
-        (e["nik"],) for e in expected
-    )
+    assert warehouse.query(
+        "SELECT nik FROM core.verifikasi WHERE kode_desa = %s ORDER BY nik", (village,)
+    ) == sorted((e["nik"],) for e in expected)
     assert not (warehouse.exports / "feedback" / PERIOD / f"{village}.csv").exists()  # nothing left to fix
 
     # The old file dropped once more (same bytes as file 1): recognised, the correction stays current.
     late = ingest_fixture(warehouse, "xlsx_nik_angka.xlsx", as_name="lama.xlsx", mtime=T0 + 7200)
     assert (late["status"], late["file_id"]) == ("duplicate", first["file_id"])
     ingest.resolve_superseded()
-    assert warehouse.scalar("SELECT file_id FROM raw.submission_file WHERE superseded_by IS NULL") == fixed["file_id"]
+    assert (
+        warehouse.scalar("SELECT file_id FROM raw.submission_file WHERE superseded_by IS NULL")
+        == fixed["file_id"]
+    )
 
 
 def test_two_files_for_one_village_in_one_drop(warehouse):
@@ -427,11 +545,16 @@ def test_two_files_with_the_same_time_the_greater_name_counts(warehouse):
     drop(warehouse, "xlsx_nik_angka_perbaikan.xlsx", as_name="verfak_1.xlsx", mtime=T0)
     drop(warehouse, "xlsx_nik_angka.xlsx", as_name="verfak_2.xlsx", mtime=T0)
     run_ingest(warehouse.landing)
-    assert warehouse.query("SELECT file_name, superseded_by IS NULL FROM raw.submission_file ORDER BY file_name") == [
-        ("verfak_1.xlsx", False), ("verfak_2.xlsx", True),
+    assert warehouse.query(
+        "SELECT file_name, superseded_by IS NULL FROM raw.submission_file ORDER BY file_name"
+    ) == [
+        ("verfak_1.xlsx", False),
+        ("verfak_2.xlsx", True),
     ]
     loaded = run_validate_load()
-    assert [(o["rows_validated"], o["rows_loaded"]) for o in loaded] == [(2, 2)]  # the current file's 2 good rows
+    assert [(o["rows_validated"], o["rows_loaded"]) for o in loaded] == [
+        (2, 2)
+    ]  # the current file's 2 good rows
 
 
 def test_filled_template_goes_through(warehouse, tmp_path):
@@ -440,7 +563,9 @@ def test_filled_template_goes_through(warehouse, tmp_path):
 
     from verfak.columns import COLUMNS
 
-    template = Path(__file__).resolve().parents[2] / "include" / "templates" / "verifikasi_faktual_template.xlsx"
+    template = (
+        Path(__file__).resolve().parents[2] / "include" / "templates" / "verifikasi_faktual_template.xlsx"
+    )
     workbook = openpyxl.load_workbook(template)
     sheet = workbook["Data"]
     expected = fixture_rows("csv_koma_utf8")
@@ -455,9 +580,13 @@ def test_filled_template_goes_through(warehouse, tmp_path):
     target = warehouse.landing / PERIOD / "32.16.01.2001" / "verfak_juni.xlsx"
     target.parent.mkdir(parents=True)
     workbook.save(target)
-    outcome = ingest.ingest_file(target.relative_to(warehouse.landing).as_posix(), warehouse.landing).as_dict()
+    outcome = ingest.ingest_file(
+        target.relative_to(warehouse.landing).as_posix(), warehouse.landing
+    ).as_dict()
     assert (outcome["status"], outcome["rows_read"], outcome["rows_passed"]) == ("accepted", 3, 3)
-    assert [r[1:3] for r in raw_rows(warehouse, outcome["file_id"])] == [(e["nik"], e["no_kk"]) for e in expected]
+    assert [r[1:3] for r in raw_rows(warehouse, outcome["file_id"])] == [
+        (e["nik"], e["no_kk"]) for e in expected
+    ]
     loaded = run_validate_load()
     assert [(o["rows_loaded"], o["rows_quarantined"], o["rows_with_warning"]) for o in loaded] == [(3, 0, 0)]
     assert json.loads(json.dumps(file_row(warehouse, outcome["file_id"])["read_details"]))["sheet"] == "Data"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 
 from tests.integration.test_return_files import (  # noqa: F401
     nik,
@@ -16,14 +17,19 @@ from verfak import outcome_report, report, summary
 
 
 def alerts(warehouse):
-    return warehouse.query("SELECT subject, night, message FROM ops.alert WHERE kind = 'referral_unanswered' "
-                           "ORDER BY alert_id")  # fmt: skip
+    return warehouse.query(
+        "SELECT subject, night, message FROM ops.alert WHERE kind = 'referral_unanswered' ORDER BY alert_id"
+    )
 
 
 def answer_training(warehouse, ids):
     pl1 = ids[("pelatihan", nik(1))]
-    write_return(warehouse.landing, "pelatihan", "2024-07", [
-        {"referral_id": pl1, "nik": nik(1), "status_tindak_lanjut": "diterima", "tanggal": "03/07/2024"}])  # fmt: skip
+    write_return(
+        warehouse.landing,
+        "pelatihan",
+        "2024-07",
+        [{"referral_id": pl1, "nik": nik(1), "status_tindak_lanjut": "diterima", "tanggal": "03/07/2024"}],
+    )
     run_returns(warehouse.landing)
 
 
@@ -41,9 +47,12 @@ def test_one_alert_per_agency_per_night_and_none_within_response_days(referred, 
     raised = outcome_report.alert_unanswered(night, run_id="manual__1")
     # 4 cash-aid and 2 of 3 training referrals (person 1 answered) are past 30 days; capital has 45.
     assert sorted((r["agency"], r["unanswered"]) for r in raised) == [
-        ("Dinas Sosial Kabupaten Bekasi", 4), ("Dinas Tenaga Kerja Kabupaten Bekasi", 2)]  # fmt: skip
+        ("Dinas Sosial Kabupaten Bekasi", 4),
+        ("Dinas Tenaga Kerja Kabupaten Bekasi", 2),
+    ]
     rows = alerts(warehouse)
-    assert len(rows) == 2 and {r[1] for r in rows} == {night}
+    assert len(rows) == 2
+    assert {r[1] for r in rows} == {night}
     assert "pelatihan 2 (batas 30 hari)" in next(m for s, _, m in rows if s.startswith("Dinas Tenaga"))
     # Idempotent within the night (a rerun, a second publish): nothing more, nothing sent again.
     assert outcome_report.alert_unanswered(night, run_id="manual__2") == []
@@ -66,16 +75,23 @@ def test_report_and_summary_show_the_funnel_and_unanswered_counts(referred, caps
 
     run_publish(dt.date(2024, 8, 15))
     written = report.write_report(dt.date(2024, 8, 15))
-    page = open(written["report"], encoding="utf-8").read()
-    assert 'id="funnel-chart"' in page and 'id="funnel-table"' in page
-    assert 'id="unanswered-villages"' in page and "Dinas Tenaga Kerja Kabupaten Bekasi" in page
+    page = Path(written["report"]).read_text(encoding="utf-8")
+    assert 'id="funnel-chart"' in page
+    assert 'id="funnel-table"' in page
+    assert 'id="unanswered-villages"' in page
+    assert "Dinas Tenaga Kerja Kabupaten Bekasi" in page
     assert not [p for p in [nik(s) for s in (1, 2, 3, 4)] + ["Warga 1", "Warga 2"] if p in page]
     info = report.collect(run_date=dt.date(2024, 8, 15))
     funnel = {f["program"]: f for f in info["funnel"]}
-    assert (funnel["pelatihan"]["dirujuk"], funnel["pelatihan"]["diterima"], funnel["pelatihan"]["belum_dijawab"]) == (
-        3, 1, 2)
+    assert (
+        funnel["pelatihan"]["dirujuk"],
+        funnel["pelatihan"]["diterima"],
+        funnel["pelatihan"]["belum_dijawab"],
+    ) == (3, 1, 2)
     assert {(u["program"], u["belum_dijawab"]) for u in info["unanswered"]} == {
-        ("bantuan_tunai", 4), ("pelatihan", 2)}  # capital: 45 days, not yet
+        ("bantuan_tunai", 4),
+        ("pelatihan", 2),
+    }  # capital: 45 days, not yet
     # Within response_days the report lists none.
     assert report.collect(run_date=dt.date(2024, 7, 20))["unanswered"] == []
 

@@ -51,7 +51,9 @@ def test_each_agency_records_its_own_outcomes_and_nothing_else(referred):  # noq
     try:
         first = record(labour, training, "diterima", dt.date(2024, 7, 3), None, None, None)
         assert record(labour, training, "selesai", dt.date(2024, 8, 20), None, "Menjahit 1", None) > first
-        assert record(labour, training, "diterima", dt.date(2024, 7, 3), None, None, None) == first  # same fact
+        assert (
+            record(labour, training, "diterima", dt.date(2024, 7, 3), None, None, None) == first
+        )  # same fact
         record(coop, capital, "diterima", dt.date(2024, 9, 1), None, None, None)
         record(coop, capital, "dana_cair", dt.date(2024, 9, 5), 2500000, "Tahap 1", None)
 
@@ -96,14 +98,20 @@ def test_each_agency_records_its_own_outcomes_and_nothing_else(referred):  # noq
                 set_password(program, None, admin)
             finally:
                 admin.close()
-    rows = warehouse.query("SELECT referral_id, status, recorded_by, source FROM publish.referral_outcome "
-                           "ORDER BY tanggal, outcome_id")  # fmt: skip
+    rows = warehouse.query(
+        "SELECT referral_id, status, recorded_by, source FROM publish.referral_outcome "
+        "ORDER BY tanggal, outcome_id"
+    )
     assert rows == [
-        (training, "diterima", "agency_pelatihan", "database"), (training, "selesai", "agency_pelatihan", "database"),
+        (training, "diterima", "agency_pelatihan", "database"),
+        (training, "selesai", "agency_pelatihan", "database"),
         (training, "tidak_selesai", "agency_pelatihan", "database"),
         (capital, "diterima", "agency_permodalan", "database"),
         (ids[("permodalan", nik(2))], "diterima", "agency_permodalan", "database"),
         (capital, "dana_cair", "agency_permodalan", "database"),
     ]
     assert dict(warehouse.query("SELECT referral_id, status FROM publish.referral_status")) == {
-        training: "tidak_selesai", capital: "dana_cair", ids[("permodalan", nik(2))]: "diterima"}
+        training: "tidak_selesai",
+        capital: "dana_cair",
+        ids[("permodalan", nik(2))]: "diterima",
+    }

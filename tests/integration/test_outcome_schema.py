@@ -17,7 +17,12 @@ def test_current_status_is_derived_from_dated_events_never_overwritten(warehouse
                            first_export) VALUES ('PL-202406-0000001', 'pelatihan', '2024-06-01', '3216010101900001',
                            1, 'baru', '2024-07-01') RETURNING 1""")
     for status, day in (("selesai", "2024-08-20"), ("diterima", "2024-07-03")):  # reported out of order
-        warehouse.query("""INSERT INTO publish.referral_outcome (referral_id, status, tanggal, source, reported_at)
-                           VALUES ('PL-202406-0000001', %s, %s, 'database', now()) RETURNING 1""", (status, day))
-    assert warehouse.query("SELECT status, tanggal FROM publish.referral_status") == [("selesai", dt.date(2024, 8, 20))]
+        warehouse.query(
+            """INSERT INTO publish.referral_outcome (referral_id, status, tanggal, source, reported_at)
+                           VALUES ('PL-202406-0000001', %s, %s, 'database', now()) RETURNING 1""",
+            (status, day),
+        )
+    assert warehouse.query("SELECT status, tanggal FROM publish.referral_status") == [
+        ("selesai", dt.date(2024, 8, 20))
+    ]
     assert warehouse.scalar("SELECT count(*) FROM publish.referral_outcome") == 2

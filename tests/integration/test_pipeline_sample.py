@@ -38,8 +38,14 @@ def sample_run(warehouse_uri, sample_landing, tmp_path_factory):
         # The same data again: nothing new is found, every stage is a no-op, publish replaces the day.
         again = run_all(root / "landing")
         yield {
-            "root": root, "summary": summary, "ingested": ingested, "loaded": loaded, "published": published,
-            "counts_first": counts_after_first, "counts_second": table_counts(), "again": again,
+            "root": root,
+            "summary": summary,
+            "ingested": ingested,
+            "loaded": loaded,
+            "published": published,
+            "counts_first": counts_after_first,
+            "counts_second": table_counts(),
+            "again": again,
         }
 
 
@@ -55,8 +61,9 @@ def test_every_file_and_row_is_accounted_for(sample_run, warehouse_uri):
     summary = sample_run["summary"]
     assert len(sample_run["ingested"]) == len(summary.files) == 374
     assert {o["status"] for o in sample_run["ingested"]} == {"accepted"}
-    (files, read, passed, rejected), = q(
-        warehouse_uri, "SELECT count(*), sum(rows_read), sum(rows_passed), sum(rows_rejected) FROM raw.submission_file"
+    ((files, read, passed, rejected),) = q(
+        warehouse_uri,
+        "SELECT count(*), sum(rows_read), sum(rows_passed), sum(rows_rejected) FROM raw.submission_file",
     )
     assert files == 374
     assert read == sum(summary.rows_by_period.values()) == passed + rejected
@@ -69,11 +76,17 @@ def test_verified_counts_match_bekasi_figures(sample_run, warehouse_uri):
     assert by_period["2024-06"]["layak"] == 1121
     mart = dict(q(warehouse_uri, "SELECT periode, sum(layak) FROM mart.verified_count GROUP BY 1"))
     assert mart == {"2024-05": 1144, "2024-06": 1121}
-    kecamatan = q(warehouse_uri, "SELECT count(DISTINCT kode_kecamatan), sum(layak) FROM mart.verified_count_kecamatan "
-                                 "WHERE periode = '2024-06'")  # fmt: skip
+    kecamatan = q(
+        warehouse_uri,
+        "SELECT count(DISTINCT kode_kecamatan), sum(layak) FROM mart.verified_count_kecamatan "
+        "WHERE periode = '2024-06'",
+    )
     assert kecamatan == [(23, 1121)]
     # June's change against May adds up to the regency's change.
-    assert q(warehouse_uri, "SELECT sum(layak_change) FROM mart.verified_count WHERE periode = '2024-06'")[0][0] == -23
+    assert (
+        q(warehouse_uri, "SELECT sum(layak_change) FROM mart.verified_count WHERE periode = '2024-06'")[0][0]
+        == -23
+    )
 
 
 def test_each_bad_sample_row_is_quarantined_by_its_rule(sample_run, warehouse_uri):
@@ -84,7 +97,8 @@ def test_each_bad_sample_row_is_quarantined_by_its_rule(sample_run, warehouse_ur
     )
     errors = {(p, d, r, rule) for p, d, r, rule, sev in issues if sev == "error"}
     expected = {
-        (b.period, b.kode_desa, b.source_row, SAMPLE_DEFECT_RULE[b.rule]) for b in sample_run["summary"].bad_rows
+        (b.period, b.kode_desa, b.source_row, SAMPLE_DEFECT_RULE[b.rule])
+        for b in sample_run["summary"].bad_rows
     }
     assert expected <= errors
     # No valid row is held out: exactly the bad rows fail.
@@ -120,14 +134,23 @@ def test_feedback_names_row_column_value_and_message(sample_run):
 
 def test_cash_aid_export_has_every_verified_person(sample_run, warehouse_uri):
     folder = sample_run["root"] / "exports" / "bantuan_tunai" / EXPORT_DATE.isoformat()
-    assert (sample_run["root"] / "exports" / "bantuan_tunai" / "LATEST").read_text().strip() == EXPORT_DATE.isoformat()
+    assert (
+        sample_run["root"] / "exports" / "bantuan_tunai" / "LATEST"
+    ).read_text().strip() == EXPORT_DATE.isoformat()
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["row_count"] == 1121 and manifest["period"] == "2024-06"
+    assert manifest["row_count"] == 1121
+    assert manifest["period"] == "2024-06"
     assert verify_export(folder) == []
     csv_rows = pd.read_csv(folder / "referrals.csv", dtype="str")
-    expected = {n for (n,) in q(warehouse_uri, "SELECT nik FROM core.verifikasi WHERE period = '2024-06-01' "
-                                               "AND status_verifikasi = 'layak'")}  # fmt: skip
-    assert set(csv_rows["nik"]) == expected and len(csv_rows) == 1121
+    expected = {
+        n
+        for (n,) in q(
+            warehouse_uri,
+            "SELECT nik FROM core.verifikasi WHERE period = '2024-06-01' AND status_verifikasi = 'layak'",
+        )
+    }
+    assert set(csv_rows["nik"]) == expected
+    assert len(csv_rows) == 1121
     table = pq.read_table(folder / "referrals.parquet")
     assert str(table.schema.field("nik").type) == "string"
     assert str(table.schema.field("tanggal_lahir").type) == "date32[day]"
@@ -135,7 +158,8 @@ def test_cash_aid_export_has_every_verified_person(sample_run, warehouse_uri):
     sheet = openpyxl.load_workbook(folder / "referrals.xlsx", read_only=False).active
     assert sheet.freeze_panes == "A2"
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["referral_id", "status_rujukan", "periode"] and "nik" in header
+    assert header[:3] == ["referral_id", "status_rujukan", "periode"]
+    assert "nik" in header
     nik_cells = [row[header.index("nik")] for row in sheet.iter_rows(min_row=2)]
     assert len(nik_cells) == 1121
     assert all(c.data_type == "s" and c.number_format == "@" and len(c.value) == 16 for c in nik_cells)
@@ -143,7 +167,8 @@ def test_cash_aid_export_has_every_verified_person(sample_run, warehouse_uri):
 
 def test_rerun_changes_nothing(sample_run):
     ingested, loaded, _ = sample_run["again"]
-    assert ingested == [] and loaded == []
+    assert ingested == []
+    assert loaded == []
     assert sample_run["counts_second"] == sample_run["counts_first"]
 
 
@@ -151,8 +176,11 @@ def test_corrected_resubmission_supersedes_and_replaces_the_period(warehouse, sa
     landing_src, summary = sample_landing
     copy_landing(landing_src, warehouse.landing)
     run_all(warehouse.landing)
-    bad = next(b for b in summary.bad_rows if b.rule == "nama_kosong" and b.period == "2024-06"
-               and b.file_name.endswith(".csv"))  # fmt: skip
+    bad = next(
+        b
+        for b in summary.bad_rows
+        if b.rule == "nama_kosong" and b.period == "2024-06" and b.file_name.endswith(".csv")
+    )
     original = warehouse.landing / "2024-06" / bad.kode_desa / bad.file_name
     lines = original.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     import csv
@@ -173,16 +201,28 @@ def test_corrected_resubmission_supersedes_and_replaces_the_period(warehouse, sa
     assert [o["status"] for o in outcomes] == ["accepted"]
     files = warehouse.query(
         "SELECT file_name, superseded_by IS NOT NULL FROM raw.submission_file WHERE period = '2024-06' AND kode_desa = %s "
-        "ORDER BY file_id", (bad.kode_desa,))  # fmt: skip
+        "ORDER BY file_id",
+        (bad.kode_desa,),
+    )
     assert files == [(bad.file_name, True), (corrected.name, False)]
     loaded = run_validate_load()
     assert [o["period"] for o in loaded] == ["2024-06"]
     assert loaded[0]["layak"] == 1122  # the corrected row now counts
-    assert warehouse.scalar("SELECT count(*) FROM core.verifikasi WHERE period = '2024-05-01' "
-                            "AND status_verifikasi = 'layak'") == 1144  # May untouched  # fmt: skip
+    assert (
+        warehouse.scalar(
+            "SELECT count(*) FROM core.verifikasi WHERE period = '2024-05-01' AND status_verifikasi = 'layak'"
+        )
+        == 1144
+    )  # May untouched
     # Both files stay in raw for audit; the feedback no longer lists the fixed row.
-    assert warehouse.scalar("SELECT count(DISTINCT file_id) FROM raw.submission_row r JOIN raw.submission_file f "
-                            "USING (file_id) WHERE f.kode_desa = %s AND f.period = '2024-06'", (bad.kode_desa,)) == 2
+    assert (
+        warehouse.scalar(
+            "SELECT count(DISTINCT file_id) FROM raw.submission_row r JOIN raw.submission_file f "
+            "USING (file_id) WHERE f.kode_desa = %s AND f.period = '2024-06'",
+            (bad.kode_desa,),
+        )
+        == 2
+    )
     assert not (warehouse.exports / "feedback" / "2024-06" / f"{bad.kode_desa}.csv").exists()
     run_publish()
     manifest = json.loads((warehouse.exports / "bantuan_tunai" / "2024-07-01" / "manifest.json").read_text())
@@ -193,9 +233,13 @@ def test_the_sample_villages_deliver_mostly_on_time(sample_run, warehouse_uri):
     """The files' modification times are their delivery: most by the 17th of the period's month, a few late."""
     from verfak.sample_data import LATE_VILLAGES
 
-    rows = q(warehouse_uri, """SELECT periode, expected, received, on_time, late, missing
-                                 FROM mart.completeness_kabupaten ORDER BY period""")  # fmt: skip
+    rows = q(
+        warehouse_uri,
+        """SELECT periode, expected, received, on_time, late, missing
+                                 FROM mart.completeness_kabupaten ORDER BY period""",
+    )
     assert rows == [("2024-05", 187, 187, 182, 5, 0), ("2024-06", 187, 187, 179, 8, 0)]
     assert {r[0]: r[4] for r in rows} == LATE_VILLAGES
     delivered = sample_run["summary"].delivered_at
-    assert len(delivered) == 374 and all(str(path).startswith(m.strftime("%Y-%m")) for path, m in delivered.items())
+    assert len(delivered) == 374
+    assert all(str(path).startswith(m.strftime("%Y-%m")) for path, m in delivered.items())

@@ -94,8 +94,7 @@ def rules_run(warehouse_uri, villages, tmp_path_factory):
                 rows += [bad, {**bad, "no_kk": bad["no_kk"][:-1] + "9"}]
             elif change == "other_village":
                 rows.append(bad)
-                write_submission_csv(root / "landing", PERIOD, partner,
-                                     [{**bad, "kode_desa": partner}])  # fmt: skip
+                write_submission_csv(root / "landing", PERIOD, partner, [{**bad, "kode_desa": partner}])
             elif change == "other_village_same_kecamatan":
                 other = next(v for v in villages if v[:8] == village[:8] and v != village)
                 rows.append({**bad, "kode_desa": other})
@@ -118,8 +117,14 @@ def rules_run(warehouse_uri, villages, tmp_path_factory):
             cur.execute("SELECT kode_desa, source_row FROM core.verifikasi")
             in_core = set(cur.fetchall())
         conn.close()
-        yield {"root": root, "assigned": assigned, "partner": partner, "issues": issues, "in_core": in_core,
-               "outcome": outcome}  # fmt: skip
+        yield {
+            "root": root,
+            "assigned": assigned,
+            "partner": partner,
+            "issues": issues,
+            "in_core": in_core,
+            "outcome": outcome,
+        }
 
 
 def failing_row(rule_id: str) -> int:
@@ -130,8 +135,11 @@ def failing_row(rule_id: str) -> int:
 def test_rule_fails_the_bad_row_and_passes_the_good_one(rules_run, rule_id):
     rule = RULES_BY_ID[rule_id]
     village = rules_run["assigned"][rule_id]
-    hits = {(row, sev, col, msg) for desa, row, rid, sev, col, msg in rules_run["issues"]
-            if desa == village and rid == rule_id}  # fmt: skip
+    hits = {
+        (row, sev, col, msg)
+        for desa, row, rid, sev, col, msg in rules_run["issues"]
+        if desa == village and rid == rule_id
+    }
     bad_row = failing_row(rule_id)
     assert (bad_row, rule.severity, rule.column, rule.message) in hits
     assert not any(row == 2 for row, *_ in hits), "the valid row must pass"
@@ -141,10 +149,15 @@ def test_rule_fails_the_bad_row_and_passes_the_good_one(rules_run, rule_id):
     assert ((village, bad_row) in rules_run["in_core"]) == expected_in_core
     assert (village, 2) in rules_run["in_core"]
     # The village is told, with the rule id and the message.
-    feedback = pd.read_csv(rules_run["root"] / "exports" / "feedback" / PERIOD / f"{village}.csv", sep=";",
-                           dtype="str", encoding="utf-8-sig")  # fmt: skip
+    feedback = pd.read_csv(
+        rules_run["root"] / "exports" / "feedback" / PERIOD / f"{village}.csv",
+        sep=";",
+        dtype="str",
+        encoding="utf-8-sig",
+    )
     lines = feedback[(feedback["kode_aturan"] == rule_id) & (feedback["baris"] == str(bad_row))]
-    assert len(lines) == 1 and lines.iloc[0]["pesan"] == rule.message
+    assert len(lines) == 1
+    assert lines.iloc[0]["pesan"] == rule.message
     assert lines.iloc[0]["tingkat"] == ("ditolak" if rule.severity == "error" else "peringatan")
 
 
@@ -152,7 +165,8 @@ def test_a_nik_sent_by_two_villages_is_held_out_in_both_and_both_are_told(rules_
     village, partner = rules_run["assigned"]["nik_ganda_antar_desa"], rules_run["partner"]
     hits = {(d, r) for d, r, rid, *_ in rules_run["issues"] if rid == "nik_ganda_antar_desa"}
     assert hits == {(village, 3), (partner, 2)}
-    assert (village, 3) not in rules_run["in_core"] and (partner, 2) not in rules_run["in_core"]
+    assert (village, 3) not in rules_run["in_core"]
+    assert (partner, 2) not in rules_run["in_core"]
     for desa in (village, partner):
         assert (rules_run["root"] / "exports" / "feedback" / PERIOD / f"{desa}.csv").exists()
 
@@ -160,9 +174,11 @@ def test_a_nik_sent_by_two_villages_is_held_out_in_both_and_both_are_told(rules_
 def test_data_docs_are_built_and_list_both_suites(rules_run):
     outcome = rules_run["outcome"][0]
     index = rules_run["root"] / "reports" / "data_docs" / "index.html"
-    assert outcome["data_docs_index"] == str(index) and index.exists()
+    assert outcome["data_docs_index"] == str(index)
+    assert index.exists()
     html = index.read_text()
-    assert "verfak_verifikasi" in html and "verfak_desa" in html
+    assert "verfak_verifikasi" in html
+    assert "verfak_desa" in html
 
 
 def test_village_level_rules_flag_outliers_vanished_and_failing_submissions(warehouse, villages):
@@ -183,12 +199,18 @@ def test_village_level_rules_flag_outliers_vanished_and_failing_submissions(ware
     write_submission_csv(warehouse.landing, "2024-06", failing, bad + people(failing, 4, "2024-06", 402))
     run_all(warehouse.landing)
 
-    flags = warehouse.query("SELECT kode_desa, rule_id, message FROM quality.village_flag WHERE period = '2024-06'")
+    flags = warehouse.query(
+        "SELECT kode_desa, rule_id, message FROM quality.village_flag WHERE period = '2024-06'"
+    )
     found = {(d, r) for d, r, _ in flags if d in (stable, jumping, vanishing, failing)}
-    assert found == {(jumping, "jumlah_layak_melonjak"), (vanishing, "kiriman_desa_hilang"),
-                     (failing, "desa_perlu_perhatian")}  # fmt: skip
+    assert found == {
+        (jumping, "jumlah_layak_melonjak"),
+        (vanishing, "kiriman_desa_hilang"),
+        (failing, "desa_perlu_perhatian"),
+    }
     assert all(m == VILLAGE_RULES_BY_ID[r].message for _, r, m in flags)
     figures = warehouse.scalar("SELECT figures FROM quality.village_flag WHERE kode_desa = %s", (jumping,))
-    assert figures["layak"] == 2 and figures["rata_rata_layak_sebelumnya"] == 10.0
+    assert figures["layak"] == 2
+    assert figures["rata_rata_layak_sebelumnya"] == 10.0
     # No village is flagged in a period with nothing to compare with... except that it did not fail.
     assert warehouse.scalar("SELECT count(*) FROM quality.village_flag WHERE period = '2024-04'") == 0

@@ -32,8 +32,15 @@ MAY = [
     person(1, 30, minat_pelatihan="menjahit", pendapatan_bulanan="300000", memiliki_usaha="ya"),
     person(2, 60, minat_pelatihan="menjahit", pendapatan_bulanan="200000", minat_usaha="warung"),
     person(3, 16, "L", minat_pelatihan="salon", pendapatan_bulanan="0", pendidikan="SMP"),
-    person(4, 30, "L", status_verifikasi="tidak_layak", alasan="Sudah bekerja tetap", minat_pelatihan="las",
-           memiliki_usaha="ya"),
+    person(
+        4,
+        30,
+        "L",
+        status_verifikasi="tidak_layak",
+        alasan="Sudah bekerja tetap",
+        minat_pelatihan="las",
+        memiliki_usaha="ya",
+    ),
     person(5, 40, "L", pendapatan_bulanan="450000"),
     person(6, 25, minat_pelatihan="tata_boga", pendapatan_bulanan="100000"),
 ]
@@ -64,7 +71,7 @@ def two_periods(warehouse):
 
 
 def test_each_program_selects_by_its_rule_in_priority_order(two_periods):
-    warehouse, may = two_periods
+    _warehouse, may = two_periods
     # May: training = layak, 18-55, a training interest; cheapest income first.
     assert list(may["pelatihan"]["nik"]) == [nik_of(6), nik_of(1)]
     # Business capital = layak, 18-60, a business or a business interest; lowest income first.
@@ -73,13 +80,19 @@ def test_each_program_selects_by_its_rule_in_priority_order(two_periods):
     assert set(may["bantuan_tunai"]["nik"]) == {nik_of(s) for s in (1, 2, 3, 5, 6)}
     assert set(may["bantuan_tunai"]["status_rujukan"]) == {"baru"}
     # An agency gets its columns only.
-    assert list(may["pelatihan"].columns) == ["referral_id", "status_rujukan", "periode", "status_tindak_lanjut",
-                                              *load_programs()["pelatihan"].columns]  # fmt: skip
-    assert "no_kk" not in may["pelatihan"].columns and "alamat" not in may["permodalan"].columns
+    assert list(may["pelatihan"].columns) == [
+        "referral_id",
+        "status_rujukan",
+        "periode",
+        "status_tindak_lanjut",
+        *load_programs()["pelatihan"].columns,
+    ]
+    assert "no_kk" not in may["pelatihan"].columns
+    assert "alamat" not in may["permodalan"].columns
 
 
 def test_referral_history_no_second_training_and_new_cash_aid_people_marked(two_periods):
-    warehouse, may = two_periods
+    warehouse, _may = two_periods
     june = {p: export_frame(warehouse, p) for p in load_programs()}
     # Already trained / funded people are not referred again; 7 is new and the only one.
     assert list(june["pelatihan"]["nik"]) == [nik_of(7)]
@@ -90,9 +103,15 @@ def test_referral_history_no_second_training_and_new_cash_aid_people_marked(two_
     # Ids are stable: the same person keeps a different id per period, and a rerun keeps them all.
     before = warehouse.query("SELECT referral_id, program, period, nik FROM publish.referral ORDER BY 1")
     run_publish(JUNE_DAY)
-    assert warehouse.query("SELECT referral_id, program, period, nik FROM publish.referral ORDER BY 1") == before
-    assert pd.read_csv(warehouse.exports / "bantuan_tunai" / JUNE_DAY.isoformat() / "referrals.csv",
-                       dtype="str")["referral_id"].tolist() == june["bantuan_tunai"]["referral_id"].tolist()  # fmt: skip
+    assert (
+        warehouse.query("SELECT referral_id, program, period, nik FROM publish.referral ORDER BY 1") == before
+    )
+    assert (
+        pd.read_csv(
+            warehouse.exports / "bantuan_tunai" / JUNE_DAY.isoformat() / "referrals.csv", dtype="str"
+        )["referral_id"].tolist()
+        == june["bantuan_tunai"]["referral_id"].tolist()
+    )
     assert june["bantuan_tunai"]["referral_id"].str.fullmatch(r"BT-202406-\d{7}").all()
 
 
@@ -115,13 +134,17 @@ def test_exports_open_without_harm_in_every_format(two_periods):
     warehouse, _ = two_periods
     folder = warehouse.exports / "bantuan_tunai" / JUNE_DAY.isoformat()
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["row_count"] == 6 and manifest["period"] == "2024-06" and manifest["new_referrals"] == 1
+    assert manifest["row_count"] == 6
+    assert manifest["period"] == "2024-06"
+    assert manifest["new_referrals"] == 1
     assert {c["name"]: c["type"] for c in manifest["columns"]}["tanggal_lahir"] == "date"
     assert verify_export(folder) == []
     text = (folder / "referrals.csv").read_text(encoding="utf-8")
-    assert "E+" not in text and nik_of(1) in text
+    assert "E+" not in text
+    assert nik_of(1) in text
     table = pq.read_table(folder / "referrals.parquet")
-    assert str(table.schema.field("nik").type) == "string" and str(table.schema.field("no_hp").type) == "string"
+    assert str(table.schema.field("nik").type) == "string"
+    assert str(table.schema.field("no_hp").type) == "string"
     assert table.column("no_hp").to_pylist()[0] == "081234567890"  # leading zero kept
     sheet = openpyxl.load_workbook(folder / "referrals.xlsx").active
     header = [c.value for c in sheet[1]]
@@ -129,7 +152,8 @@ def test_exports_open_without_harm_in_every_format(two_periods):
         cells = [row[header.index(column)] for row in sheet.iter_rows(min_row=2)]
         assert all(c.data_type == "s" and c.number_format == "@" for c in cells), column
     birth = sheet.cell(row=2, column=header.index("tanggal_lahir") + 1)
-    assert isinstance(birth.value, dt.datetime) and birth.number_format == "DD/MM/YYYY"
+    assert isinstance(birth.value, dt.datetime)
+    assert birth.number_format == "DD/MM/YYYY"
     # Tampering is caught.
     (folder / "referrals.csv").write_text(text.replace(nik_of(1), nik_of(1)[:-1] + "9"), encoding="utf-8")
     assert verify_export(folder) == ["referrals.csv: SHA-256 does not match the manifest"]
@@ -156,19 +180,36 @@ def test_old_exports_are_removed_but_never_the_latest(two_periods, monkeypatch):
     monkeypatch.setenv("VERFAK_EXPORT_RETENTION_DAYS", "30")
     publish.publish_program("pelatihan", dt.date(2024, 7, 25))
     remaining = sorted(p.name for p in (warehouse.exports / "pelatihan").iterdir())
-    assert remaining == ["2024-07-01", "2024-07-25", "LATEST"]  # 2024-06-01 is 54 days old, 2024-07-01 only 24
+    assert remaining == [
+        "2024-07-01",
+        "2024-07-25",
+        "LATEST",
+    ]  # 2024-06-01 is 54 days old, 2024-07-01 only 24
 
 
-AGENCY_PASSWORDS = {"bantuan_tunai": "pw-bt-test-0001", "pelatihan": "pw-pl-test-0001", "permodalan": "pw-pm-test-0001"}
+AGENCY_PASSWORDS = {
+    "bantuan_tunai": "pw-bt-test-0001",
+    "pelatihan": "pw-pl-test-0001",
+    "permodalan": "pw-pm-test-0001",
+}
 
 
 def test_each_agency_reads_its_own_view_and_nothing_else(two_periods):
     warehouse, _ = two_periods
     for program, password in AGENCY_PASSWORDS.items():
         set_password(program, password, psycopg2.connect(warehouse.uri))
-    forbidden = ["raw.submission_row", "raw.submission_file", "staging.verifikasi", "core.verifikasi",
-                 "core.person_version", "quality.row_issue", "mart.verified_count", "publish.referral",
-                 "publish.referral_candidate", "publish.export_run"]  # fmt: skip
+    forbidden = [
+        "raw.submission_row",
+        "raw.submission_file",
+        "staging.verifikasi",
+        "core.verifikasi",
+        "core.person_version",
+        "quality.row_issue",
+        "mart.verified_count",
+        "publish.referral",
+        "publish.referral_candidate",
+        "publish.export_run",
+    ]
     programs = load_programs()
     for program, password in AGENCY_PASSWORDS.items():
         dsn = psycopg2.extensions.parse_dsn(warehouse.uri)
@@ -178,16 +219,25 @@ def test_each_agency_reads_its_own_view_and_nothing_else(two_periods):
         with agency.cursor() as cur:
             cur.execute(f"SELECT * FROM publish.{program}")
             columns = [d.name for d in cur.description]
-            assert columns == ["referral_id", "status_rujukan", "periode", "urutan", "status_tindak_lanjut",
-                               *programs[program].columns]  # fmt: skip
+            assert columns == [
+                "referral_id",
+                "status_rujukan",
+                "periode",
+                "urutan",
+                "status_tindak_lanjut",
+                *programs[program].columns,
+            ]
             assert len(cur.fetchall()) == len(export_frame(warehouse, program))
             others = [f"publish.{p}" for p in AGENCY_PASSWORDS if p != program]
             for table in forbidden + others:
                 with pytest.raises(errors.InsufficientPrivilege):
                     cur.execute(f"SELECT 1 FROM {table} LIMIT 1")
             # Nowhere to put objects of its own (no temporary tables or functions, no CREATE).
-            for statement in ("CREATE TEMP TABLE t (x int)", "CREATE TABLE publish.t (x int)",
-                              "CREATE TABLE public.t (x int)"):  # fmt: skip
+            for statement in (
+                "CREATE TEMP TABLE t (x int)",
+                "CREATE TABLE publish.t (x int)",
+                "CREATE TABLE public.t (x int)",
+            ):
                 with pytest.raises(errors.InsufficientPrivilege):
                     cur.execute(statement)
         agency.close()
@@ -198,7 +248,9 @@ def test_each_agency_reads_its_own_view_and_nothing_else(two_periods):
     conn.close()
     dsn = psycopg2.extensions.parse_dsn(warehouse.uri)
     dsn.update(user="agency_permodalan", password=AGENCY_PASSWORDS["permodalan"])
-    with pytest.raises(psycopg2.OperationalError, match="password authentication failed|not permitted to log in"):
+    with pytest.raises(
+        psycopg2.OperationalError, match=r"password authentication failed|not permitted to log in"
+    ):
         psycopg2.connect(**dsn)
 
 
@@ -219,7 +271,8 @@ def test_a_list_longer_than_an_excel_sheet_goes_on_further_sheets(two_periods, m
     niks = []
     for sheet in workbook.worksheets:
         header = [c.value for c in sheet[1]]
-        assert header == list(csv_rows.columns) and sheet.freeze_panes == "A2"
+        assert header == list(csv_rows.columns)
+        assert sheet.freeze_panes == "A2"
         cells = [row[header.index("nik")] for row in sheet.iter_rows(min_row=2)]
         assert all(c.data_type == "s" and c.number_format == "@" for c in cells)
         niks += [c.value for c in cells]

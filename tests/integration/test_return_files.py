@@ -69,31 +69,39 @@ def test_every_outcome_rule_has_a_failing_row_and_passing_rows_are_loaded(referr
     pm = {s: ids[("permodalan", nik(s))] for s in (1, 2, 4)}
 
     def row(ref, serial, status, tanggal, **more):
-        return {"referral_id": ref, "nik": nik(serial), "status_tindak_lanjut": status, "tanggal": tanggal, **more}
+        return {
+            "referral_id": ref,
+            "nik": nik(serial),
+            "status_tindak_lanjut": status,
+            "tanggal": tanggal,
+            **more,
+        }
 
     pelatihan = [
-        row(pl[1], 1, "diterima", "03/07/2024"),                     # passes
+        row(pl[1], 1, "diterima", "03/07/2024"),  # passes
         row(pl[1], 1, "Mengikuti", "2024-07-10", kegiatan="Menjahit angkatan 1"),  # passes (case, ISO date)
-        row(pl[1], 1, "selesai", "20/08/2024"),                      # passes
-        row("P-202406-9999999", 1, "diterima", "03/07/2024"),       # tl_referral_dikenal
-        row(pm[2], 2, "diterima", "03/07/2024"),                     # tl_referral_program (a capital referral)
-        row(pl[3], 1, "diterima", "03/07/2024"),                     # tl_nik_sesuai (person 1's NIK)
-        row(pl[3], 3, "dana_cair", "03/07/2024", nilai="1000000"),   # tl_status_program (not a training status)
-        row(pl[4], 4, "selesai", "05/07/2024"),                      # tl_perpindahan_sah (never accepted)
-        row(pl[3], 3, "diterima", ""),                               # tl_tanggal_wajib
-        row(pl[3], 3, "diterima", "30/06/2024"),                     # tl_tanggal_setelah_rujukan
-        row(pl[3], 3, "diterima", "01/01/2099"),                     # tl_tanggal_tidak_di_masa_depan
-        row(pl[1], 1, "tidak_selesai", "25/08/2024"),                # tl_perpindahan_sah (after final selesai)
-        row(pl[4], 4, "diterima", "06/07/2024"),                     # passes
+        row(pl[1], 1, "selesai", "20/08/2024"),  # passes
+        row("P-202406-9999999", 1, "diterima", "03/07/2024"),  # tl_referral_dikenal
+        row(pm[2], 2, "diterima", "03/07/2024"),  # tl_referral_program (a capital referral)
+        row(pl[3], 1, "diterima", "03/07/2024"),  # tl_nik_sesuai (person 1's NIK)
+        row(
+            pl[3], 3, "dana_cair", "03/07/2024", nilai="1000000"
+        ),  # tl_status_program (not a training status)
+        row(pl[4], 4, "selesai", "05/07/2024"),  # tl_perpindahan_sah (never accepted)
+        row(pl[3], 3, "diterima", ""),  # tl_tanggal_wajib
+        row(pl[3], 3, "diterima", "30/06/2024"),  # tl_tanggal_setelah_rujukan
+        row(pl[3], 3, "diterima", "01/01/2099"),  # tl_tanggal_tidak_di_masa_depan
+        row(pl[1], 1, "tidak_selesai", "25/08/2024"),  # tl_perpindahan_sah (after final selesai)
+        row(pl[4], 4, "diterima", "06/07/2024"),  # passes
     ]
     permodalan = [
         row(pm[1], 1, "diterima", "10/07/2024"),
         row(pm[1], 1, "dana_cair", "01/09/2024", nilai="Rp 2.500.000", kegiatan="Tahap 1"),  # passes
         row(pm[2], 2, "diterima", "10/07/2024"),
-        row(pm[2], 2, "dana_cair", "01/09/2024"),                    # tl_nilai_wajib
+        row(pm[2], 2, "dana_cair", "01/09/2024"),  # tl_nilai_wajib
         row(pm[4], 4, "diterima", "10/07/2024"),
-        row(pm[4], 4, "dana_cair", "01/09/2024", nilai="0"),         # tl_nilai_positif
-    ]  # fmt: skip
+        row(pm[4], 4, "dana_cair", "01/09/2024", nilai="0"),  # tl_nilai_positif
+    ]
     write_return(warehouse.landing, "pelatihan", "2024-08", pelatihan)
     write_return(warehouse.landing, "permodalan", "2024-09", permodalan)
     # The village ingest leaves the return folder alone (no misplaced-file rejection).
@@ -107,17 +115,27 @@ def test_every_outcome_rule_has_a_failing_row_and_passing_rows_are_loaded(referr
     events = set(warehouse.query("SELECT referral_id, status, nilai FROM publish.referral_outcome"))
     # ... and every passing row is an event (the capital money row read as 2,500,000)
     assert events == {
-        (pl[1], "diterima", None), (pl[1], "mengikuti", None), (pl[1], "selesai", None), (pl[4], "diterima", None),
-        (pm[1], "diterima", None), (pm[1], "dana_cair", 2500000), (pm[2], "diterima", None), (pm[4], "diterima", None),
+        (pl[1], "diterima", None),
+        (pl[1], "mengikuti", None),
+        (pl[1], "selesai", None),
+        (pl[4], "diterima", None),
+        (pm[1], "diterima", None),
+        (pm[1], "dana_cair", 2500000),
+        (pm[2], "diterima", None),
+        (pm[4], "diterima", None),
     }
-    assert dict(warehouse.query("SELECT referral_id, status FROM publish.referral_status"))[pl[1]] == "selesai"
+    assert (
+        dict(warehouse.query("SELECT referral_id, status FROM publish.referral_status"))[pl[1]] == "selesai"
+    )
     assert {c["program"]: c["events"] for c in checked} == {"pelatihan": 4, "permodalan": 4}
 
     # The agency's feedback: one line per failed rule, its own values, not world-readable.
     csv_path, xlsx_path = tindak_lanjut.feedback_paths("pelatihan", "2024-08")
     feedback = pd.read_csv(csv_path, sep=";", dtype="str", encoding="utf-8-sig")
-    assert len(feedback) == 9 and "tl_perpindahan_sah" in set(feedback["kode_aturan"])
-    assert xlsx_path.exists() and stat.S_IMODE(csv_path.stat().st_mode) == 0o640
+    assert len(feedback) == 9
+    assert "tl_perpindahan_sah" in set(feedback["kode_aturan"])
+    assert xlsx_path.exists()
+    assert stat.S_IMODE(csv_path.stat().st_mode) == 0o640
     assert stat.S_IMODE(csv_path.parent.stat().st_mode) == 0o750
 
     # A rerun changes nothing; a corrected version of the file (same name) replaces the old one.
@@ -131,10 +149,17 @@ def test_every_outcome_rule_has_a_failing_row_and_passing_rows_are_loaded(referr
     assert warehouse.scalar("SELECT count(*) FROM raw.return_file WHERE superseded_by IS NOT NULL") == 1
     assert warehouse.scalar("SELECT count(*) FROM publish.referral_outcome") == 8
     # A correction may follow a final status.
-    write_return(warehouse.landing, "pelatihan", "2024-09", [
-        row(pl[1], 1, "tidak_selesai", "26/08/2024", keterangan="Koreksi: salah lapor, belum lulus")])
+    write_return(
+        warehouse.landing,
+        "pelatihan",
+        "2024-09",
+        [row(pl[1], 1, "tidak_selesai", "26/08/2024", keterangan="Koreksi: salah lapor, belum lulus")],
+    )
     run_returns(warehouse.landing)
-    assert dict(warehouse.query("SELECT referral_id, status FROM publish.referral_status"))[pl[1]] == "tidak_selesai"
+    assert (
+        dict(warehouse.query("SELECT referral_id, status FROM publish.referral_status"))[pl[1]]
+        == "tidak_selesai"
+    )
 
 
 def test_a_file_that_cannot_be_read_is_kept_rejected_and_told(referred):
@@ -147,8 +172,9 @@ def test_a_file_that_cannot_be_read_is_kept_rejected_and_told(referred):
     (wrong / "x.csv").write_text("referral_id;nik;status_tindak_lanjut;tanggal\nA;1;diterima;01/08/2024\n")
     outcomes, _ = run_returns(warehouse.landing)
     assert sorted(o["reject_code"] for o in outcomes) == ["file_pdf", "program_tidak_dikenal"]
-    feedback = pd.read_csv(tindak_lanjut.feedback_paths("pelatihan", "2024-08")[0], sep=";", dtype="str",
-                           encoding="utf-8-sig")  # fmt: skip
+    feedback = pd.read_csv(
+        tindak_lanjut.feedback_paths("pelatihan", "2024-08")[0], sep=";", dtype="str", encoding="utf-8-sig"
+    )
     assert list(feedback["kode_aturan"]) == ["file_pdf"]
 
 
@@ -157,24 +183,47 @@ def test_return_files_are_read_like_village_files_no_link_and_bounded(referred, 
     a file over the size limit is registered as rejected without being parsed."""
     warehouse, ids = referred
     secret = tmp_path / "outside.csv"
-    secret.write_text("referral_id;nik;status_tindak_lanjut;tanggal\nX;1;diterima;2024-07-03\n", encoding="utf-8")
+    secret.write_text(
+        "referral_id;nik;status_tindak_lanjut;tanggal\nX;1;diterima;2024-07-03\n", encoding="utf-8"
+    )
     folder = warehouse.landing / "tindak_lanjut" / "pelatihan" / "2024-07"
     folder.mkdir(parents=True)
     (folder / "tautan.csv").symlink_to(secret)
     (warehouse.landing / "tindak_lanjut" / "permodalan").mkdir(parents=True)
-    (warehouse.landing / "tindak_lanjut" / "permodalan" / "2024-07").symlink_to(tmp_path, target_is_directory=True)
+    (warehouse.landing / "tindak_lanjut" / "permodalan" / "2024-07").symlink_to(
+        tmp_path, target_is_directory=True
+    )
     monkeypatch.setenv("VERFAK_MAX_FILE_MB", "1")
-    big = write_return(warehouse.landing, "pelatihan", "2024-07", [
-        {"referral_id": ids[("pelatihan", nik(1))], "nik": nik(1), "status_tindak_lanjut": "diterima",
-         "tanggal": "2024-07-03", "keterangan": "x" * 900} for _ in range(1500)], name="besar.csv")  # fmt: skip
+    big = write_return(
+        warehouse.landing,
+        "pelatihan",
+        "2024-07",
+        [
+            {
+                "referral_id": ids[("pelatihan", nik(1))],
+                "nik": nik(1),
+                "status_tindak_lanjut": "diterima",
+                "tanggal": "2024-07-03",
+                "keterangan": "x" * 900,
+            }
+            for _ in range(1500)
+        ],
+        name="besar.csv",
+    )
     assert big.stat().st_size > 1024 * 1024
     outcomes, _ = run_returns(warehouse.landing)
     assert [(o["path"], o["status"], o["reject_code"]) for o in outcomes] == [
-        ("tindak_lanjut/pelatihan/2024-07/besar.csv", "rejected", "file_terlalu_besar")]
+        ("tindak_lanjut/pelatihan/2024-07/besar.csv", "rejected", "file_terlalu_besar")
+    ]
     assert warehouse.query("SELECT path, reason FROM raw.skipped_path ORDER BY path") == [
-        ("tindak_lanjut/pelatihan/2024-07/tautan.csv", "tautan"), ("tindak_lanjut/permodalan/2024-07", "tautan")]
+        ("tindak_lanjut/pelatihan/2024-07/tautan.csv", "tautan"),
+        ("tindak_lanjut/permodalan/2024-07", "tautan"),
+    ]
     assert warehouse.scalar("SELECT count(*) FROM raw.return_row") == 0
     # a file swapped for a link after it was found is not followed either
     (folder / "besar.csv").unlink()
     (folder / "besar.csv").symlink_to(secret)
-    assert tindak_lanjut.ingest_file("tindak_lanjut/pelatihan/2024-07/besar.csv", warehouse.landing).status == "skipped"
+    assert (
+        tindak_lanjut.ingest_file("tindak_lanjut/pelatihan/2024-07/besar.csv", warehouse.landing).status
+        == "skipped"
+    )

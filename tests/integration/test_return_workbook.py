@@ -28,7 +28,7 @@ def export_folder(warehouse, program, day=EXPORT_DAY):
 
 
 def test_every_export_has_a_prefilled_return_workbook_with_the_programs_statuses(referred):  # noqa: F811
-    warehouse, ids = referred
+    warehouse, _ids = referred
     programs = load_programs()
     for name, program in programs.items():
         folder = export_folder(warehouse, name)
@@ -42,16 +42,28 @@ def test_every_export_has_a_prefilled_return_workbook_with_the_programs_statuses
         sheet = workbook[name]
         header = [c.value for c in sheet[1]]
         money = bool(program.money_statuses)
-        assert header == ["ID Rujukan", "NIK", "Nama", "Desa", "Status Tindak Lanjut", "Tanggal",
-                          *(["Nilai (Rp)"] if money else []), "Kegiatan", "Keterangan"]  # fmt: skip
+        assert header == [
+            "ID Rujukan",
+            "NIK",
+            "Nama",
+            "Desa",
+            "Status Tindak Lanjut",
+            "Tanggal",
+            *(["Nilai (Rp)"] if money else []),
+            "Kegiatan",
+            "Keterangan",
+        ]
         rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
         assert [r[:4] for r in rows] == referrals[["referral_id", "nik", "nama", "nama_desa"]].values.tolist()
         assert all(v is None for r in rows for v in r[4:])  # the agency's columns are empty
-        assert all(sheet.cell(row=i, column=2).data_type == "s" for i in range(2, len(rows) + 2))  # NIK as text
+        assert all(
+            sheet.cell(row=i, column=2).data_type == "s" for i in range(2, len(rows) + 2)
+        )  # NIK as text
         assert sheet.cell(row=2, column=6).number_format == "dd/mm/yyyy"
         # The drop-down: a list validation on the status column naming the program's statuses.
         lists = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
-        assert len(lists) == 1 and str(lists[0].sqref) == f"E2:E{len(rows) + 1}"
+        assert len(lists) == 1
+        assert str(lists[0].sqref) == f"E2:E{len(rows) + 1}"
         source = lists[0].formula1.replace("$", "").split("!")
         assert source[0] == "Petunjuk"
         first, last = source[1].split(":")
@@ -62,7 +74,7 @@ def test_every_export_has_a_prefilled_return_workbook_with_the_programs_statuses
 
 
 def test_exports_show_the_current_status_and_the_filled_workbook_comes_back(referred):  # noqa: F811
-    warehouse, ids = referred
+    warehouse, _ids = referred
     folder = export_folder(warehouse, "pelatihan")
     referrals = pd.read_csv(folder / "referrals.csv", dtype="str", keep_default_na=False)
     assert set(referrals["status_tindak_lanjut"]) == {""}  # no answer yet: empty
@@ -89,9 +101,11 @@ def test_exports_show_the_current_status_and_the_filled_workbook_comes_back(refe
 
     outcomes, checked = run_returns(warehouse.landing)
     assert [(o["status"], o["rows_read"]) for o in outcomes] == [("accepted", 4)]
-    assert checked[0]["events"] == 3 and checked[0]["rows_failed"] == 1
-    feedback = pd.read_csv(warehouse.exports / "tindak_lanjut_umpan_balik" / "pelatihan" / "2024-08.csv", sep=";",
-                           dtype="str")  # fmt: skip
+    assert checked[0]["events"] == 3
+    assert checked[0]["rows_failed"] == 1
+    feedback = pd.read_csv(
+        warehouse.exports / "tindak_lanjut_umpan_balik" / "pelatihan" / "2024-08.csv", sep=";", dtype="str"
+    )
     # dana_cair is not the training program's, and it carries no amount either
     assert sorted(feedback["kode_aturan"]) == ["tl_nilai_wajib", "tl_status_program"]
     assert set(feedback["baris"]) == {str(r4)}
@@ -104,21 +118,29 @@ def test_exports_show_the_current_status_and_the_filled_workbook_comes_back(refe
     assert funnel == [(3, 1, 1, 1)]
     # The next export carries the current status, the same in all three formats.
     folder = export_folder(warehouse, "pelatihan", day)
-    csv_status = dict(pd.read_csv(folder / "referrals.csv", dtype="str", keep_default_na=False)[
-        ["nik", "status_tindak_lanjut"]].values.tolist())
+    csv_status = dict(
+        pd.read_csv(folder / "referrals.csv", dtype="str", keep_default_na=False)[
+            ["nik", "status_tindak_lanjut"]
+        ].values.tolist()
+    )
     assert csv_status == {nik(1): "selesai", nik(3): "tidak_dapat_dihubungi", nik(4): ""}
     parquet = pq.read_table(folder / "referrals.parquet").to_pydict()
     assert dict(zip(parquet["nik"], parquet["status_tindak_lanjut"])) == {
-        nik(1): "selesai", nik(3): "tidak_dapat_dihubungi", nik(4): None}
+        nik(1): "selesai",
+        nik(3): "tidak_dapat_dihubungi",
+        nik(4): None,
+    }
     xlsx = load_workbook(folder / "referrals.xlsx")["pelatihan"]
     header = [c.value for c in xlsx[1]]
-    values = {r[header.index("nik")]: r[header.index("status_tindak_lanjut")]
-              for r in xlsx.iter_rows(min_row=2, values_only=True)}  # fmt: skip
+    values = {
+        r[header.index("nik")]: r[header.index("status_tindak_lanjut")]
+        for r in xlsx.iter_rows(min_row=2, values_only=True)
+    }
     assert values == {nik(1): "selesai", nik(3): "tidak_dapat_dihubungi", nik(4): None}
 
 
 def test_rows_the_agency_left_empty_are_no_answer_not_a_mistake(referred):  # noqa: F811
-    warehouse, ids = referred
+    warehouse, _ids = referred
     workbook = load_workbook(export_folder(warehouse, "pelatihan") / "tindak_lanjut.xlsx")
     sheet = workbook["pelatihan"]
     sheet.cell(row=2, column=5, value="diterima")

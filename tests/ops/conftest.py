@@ -73,12 +73,19 @@ def apply_scenario(landing: Path) -> dict:
                 os.utime(path, (wib(f"{period}-10T09:00:00"),) * 2)
     june = SCENARIO["2024-06"]
     # The corrected village: the first Babelan village not used otherwise whose file is a CSV.
-    used = {d for s in SCENARIO.values() for key in ("missing", "late", "on_time", "rejected_only", "future_mtime")
-            for d in s.get(key, ())}  # fmt: skip
+    used = {
+        d
+        for s in SCENARIO.values()
+        for key in ("missing", "late", "on_time", "rejected_only", "future_mtime")
+        for d in s.get(key, ())
+    }
     corrected = next(
-        d for d in sorted(reference_villages())
-        if d.startswith("32.16.02.") and d not in used and village_file(landing, "2024-06", d).suffix == ".csv"
-    )  # fmt: skip
+        d
+        for d in sorted(reference_villages())
+        if d.startswith("32.16.02.")
+        and d not in used
+        and village_file(landing, "2024-06", d).suffix == ".csv"
+    )
     original = village_file(landing, "2024-06", corrected)
     correction = original.with_name(original.stem + "_perbaikan.csv")
     correction.write_bytes(original.read_bytes() + b"\n")
@@ -129,8 +136,15 @@ def ops_run(warehouse_uri, sample_landing, tmp_path_factory):
         copy_landing(landing_src, root / "landing")
         done = apply_scenario(root / "landing")
         ingested, loaded, published = run_all(root / "landing", EXPORT_DATE)
-        yield {"root": root, "summary": summary, "ingested": ingested, "loaded": loaded, "published": published,
-               "uri": warehouse_uri, **done}  # fmt: skip
+        yield {
+            "root": root,
+            "summary": summary,
+            "ingested": ingested,
+            "loaded": loaded,
+            "published": published,
+            "uri": warehouse_uri,
+            **done,
+        }
 
 
 @pytest.fixture

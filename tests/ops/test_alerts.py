@@ -22,22 +22,50 @@ WIB = dt.timezone(dt.timedelta(hours=7))
 
 
 def failure_context(exception: Exception) -> dict:
-    ti = SimpleNamespace(dag_id="verfak_validate_load", task_id="validate_and_load", map_index=2, try_number=3,
-                         run_id="scheduled__2024-07-01T00:00:00+00:00",
-                         log_url="http://localhost:8080/dags/verfak_validate_load/runs/x/tasks/validate_and_load")  # fmt: skip
-    return {"ti": ti, "task_instance": ti, "run_id": ti.run_id, "exception": exception,
-            "logical_date": dt.datetime(2024, 7, 1, tzinfo=dt.timezone.utc)}  # fmt: skip
+    ti = SimpleNamespace(
+        dag_id="verfak_validate_load",
+        task_id="validate_and_load",
+        map_index=2,
+        try_number=3,
+        run_id="scheduled__2024-07-01T00:00:00+00:00",
+        log_url="http://localhost:8080/dags/verfak_validate_load/runs/x/tasks/validate_and_load",
+    )
+    return {
+        "ti": ti,
+        "task_instance": ti,
+        "run_id": ti.run_id,
+        "exception": exception,
+        "logical_date": dt.datetime(2024, 7, 1, tzinfo=dt.UTC),
+    }
 
 
 def alert_rows(uri: str) -> list[dict]:
-    names = ("kind", "dag_id", "run_id", "task_id", "map_index", "try_number", "error_type", "message", "log_url",
-             "channels", "notify_error", "deadline_at")  # fmt: skip
-    return [dict(zip(names, row)) for row in query(uri, f"SELECT {', '.join(names)} FROM ops.alert ORDER BY alert_id")]
+    names = (
+        "kind",
+        "dag_id",
+        "run_id",
+        "task_id",
+        "map_index",
+        "try_number",
+        "error_type",
+        "message",
+        "log_url",
+        "channels",
+        "notify_error",
+        "deadline_at",
+    )
+    return [
+        dict(zip(names, row))
+        for row in query(uri, f"SELECT {', '.join(names)} FROM ops.alert ORDER BY alert_id")
+    ]
 
 
 def test_scrub_masks_ids_and_cuts_long_messages():
     text = "NIK 3216015708900001, KK 3216010101010001, HP 081234567890, row 12, period 2024-06"
-    assert alerts.scrub(text) == "NIK 3216************, KK 3216************, HP 0812********, row 12, period 2024-06"
+    assert (
+        alerts.scrub(text)
+        == "NIK 3216************, KK 3216************, HP 0812********, row 12, period 2024-06"
+    )
     assert len(alerts.scrub("x" * 5000)) == 1000
 
 
@@ -47,14 +75,19 @@ def test_failed_task_is_logged_and_recorded(warehouse_uri, no_alerts, caplog, mo
     caplog.set_level(logging.INFO, logger="verfak.alerts")
     dag_support.on_task_failure(failure_context(KeyError("NIK 3216015708900001")))
     (row,) = alert_rows(warehouse_uri)
-    assert row["kind"] == "task_failed" and row["dag_id"] == "verfak_validate_load"
+    assert row["kind"] == "task_failed"
+    assert row["dag_id"] == "verfak_validate_load"
     assert (row["task_id"], row["map_index"], row["try_number"]) == ("validate_and_load", 2, 3)
-    assert row["error_type"] == "KeyError" and row["message"] == "KeyError: 'NIK 3216************'"
+    assert row["error_type"] == "KeyError"
+    assert row["message"] == "KeyError: 'NIK 3216************'"
     assert row["log_url"].endswith("/tasks/validate_and_load")
-    assert row["channels"] == ["log"] and row["notify_error"] is None
+    assert row["channels"] == ["log"]
+    assert row["notify_error"] is None
     line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("ALERT"))
-    assert line.startswith("ALERT task_failed: dag=verfak_validate_load run=scheduled__2024-07-01T00:00:00+00:00 "
-                           "task=validate_and_load[2] try=3: KeyError")  # fmt: skip
+    assert line.startswith(
+        "ALERT task_failed: dag=verfak_validate_load run=scheduled__2024-07-01T00:00:00+00:00 "
+        "task=validate_and_load[2] try=3: KeyError"
+    )
     assert "3216015708900001" not in caplog.text
 
 
@@ -65,10 +98,12 @@ def test_webhook_gets_the_alert_when_its_connection_exists(warehouse_uri, no_ale
         monkeypatch.setenv("AIRFLOW_CONN_VERFAK_ALERT_WEBHOOK", conn)
         dag_support.on_task_failure(failure_context(ValueError("boom")))
     (row,) = alert_rows(warehouse_uri)
-    assert row["channels"] == ["log", "webhook"] and row["notify_error"] is None
+    assert row["channels"] == ["log", "webhook"]
+    assert row["notify_error"] is None
     (payload,) = hook.received
     assert hook.paths == ["/hooks/verfak"]
-    assert payload["kind"] == "task_failed" and payload["task_id"] == "validate_and_load"
+    assert payload["kind"] == "task_failed"
+    assert payload["task_id"] == "validate_and_load"
     assert payload["text"].startswith("ALERT task_failed: dag=verfak_validate_load")
 
 
@@ -108,8 +143,10 @@ def test_email_when_the_smtp_connection_exists(warehouse_uri, no_alerts, monkeyp
 
     monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
     monkeypatch.delenv("AIRFLOW_CONN_VERFAK_ALERT_WEBHOOK", raising=False)
-    monkeypatch.setenv("AIRFLOW_CONN_VERFAK_ALERT_SMTP",
-                       "smtp://alerts:secret@mail.dinsos.example:587?to=data%40dinsos.example%2Concall%40dinsos.example")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_VERFAK_ALERT_SMTP",
+        "smtp://alerts:secret@mail.dinsos.example:587?to=data%40dinsos.example%2Concall%40dinsos.example",
+    )
     dag_support.on_task_failure(failure_context(ValueError("boom")))
     (row,) = alert_rows(warehouse_uri)
     assert row["channels"] == ["log", "email"]
@@ -134,14 +171,21 @@ def test_missed_publish_deadline_callback(warehouse_uri, no_alerts, monkeypatch)
     """The context is what Airflow's scheduler hands the triggerer (Deadline.handle_miss)."""
     monkeypatch.delenv("AIRFLOW_CONN_VERFAK_ALERT_WEBHOOK", raising=False)
     context = {
-        "dag_run": {"dag_id": "verfak_publish", "dag_run_id": "scheduled__2024-06-30T19:00:00+00:00",
-                    "logical_date": "2024-06-30T19:00:00Z", "state": "running", "run_type": "scheduled"},
+        "dag_run": {
+            "dag_id": "verfak_publish",
+            "dag_run_id": "scheduled__2024-06-30T19:00:00+00:00",
+            "logical_date": "2024-06-30T19:00:00Z",
+            "state": "running",
+            "run_type": "scheduled",
+        },
         "deadline": {"id": "0190", "deadline_time": "2024-06-30T23:00:00+00:00"},
-    }  # fmt: skip
+    }
     result = asyncio.run(alerts.on_publish_deadline_missed(context=context))
     (row,) = alert_rows(warehouse_uri)
     assert result == {"alert_id": 1, "channels": ["log"]}
-    assert row["kind"] == "deadline_missed" and row["dag_id"] == "verfak_publish" and row["task_id"] is None
+    assert row["kind"] == "deadline_missed"
+    assert row["dag_id"] == "verfak_publish"
+    assert row["task_id"] is None
     assert row["run_id"] == "scheduled__2024-06-30T19:00:00+00:00"
     assert row["deadline_at"] == dt.datetime(2024, 7, 1, 6, 0, tzinfo=WIB)
     assert row["message"].startswith("the run had not finished by 2024-07-01 06:00 WIB (state: running)")
@@ -160,15 +204,18 @@ def test_publish_dag_has_the_deadline(monkeypatch):
     assert deadline.callback.path == "verfak.alerts.on_publish_deadline_missed"
     assert type(deadline.callback).__name__ == "AsyncCallback"  # runs in the triggerer
     serialized = json.dumps(DagSerialization.to_dict(dag), default=str)
-    assert "verfak.alerts.on_publish_deadline_missed" in serialized and "DagRunLogicalDateDeadline" in serialized
+    assert "verfak.alerts.on_publish_deadline_missed" in serialized
+    assert "DagRunLogicalDateDeadline" in serialized
     assert [t.task_id for t in dag.tasks][-1] == "nightly_report"
 
     monkeypatch.setenv("VERFAK_PUBLISH_DEADLINE", "07:30")
     assert dag_support.publish_deadline("02:00").interval == dt.timedelta(hours=5, minutes=30)
 
 
-@pytest.mark.parametrize(("start", "finish", "hours"), [("02:00", "06:00", 4), ("22:00", "06:00", 8),
-                                                         ("02:00", "02:00", 24), ("02:00", "01:30", 23.5)])
+@pytest.mark.parametrize(
+    ("start", "finish", "hours"),
+    [("02:00", "06:00", 4), ("22:00", "06:00", 8), ("02:00", "02:00", 24), ("02:00", "01:30", 23.5)],
+)
 def test_deadline_interval(start, finish, hours):
     assert dag_support.deadline_interval(start, finish) == dt.timedelta(hours=hours)
 
@@ -180,8 +227,10 @@ def test_deadline_interval_refuses_a_wrong_time():
 
 def test_run_deadline_of_a_nightly_and_an_asset_triggered_run():
     dag = SimpleNamespace(deadline=[dag_support.publish_deadline("02:00")])
-    nightly = dt.datetime(2024, 6, 30, 19, 0, tzinfo=dt.timezone.utc)  # 02:00 WIB
-    assert dag_support.run_deadline({"dag": dag, "logical_date": nightly}) == dt.datetime(2024, 7, 1, 6, 0, tzinfo=WIB)
+    nightly = dt.datetime(2024, 6, 30, 19, 0, tzinfo=dt.UTC)  # 02:00 WIB
+    assert dag_support.run_deadline({"dag": dag, "logical_date": nightly}) == dt.datetime(
+        2024, 7, 1, 6, 0, tzinfo=WIB
+    )
     assert dag_support.run_deadline({"dag": dag, "logical_date": None}) is None
 
 

@@ -33,25 +33,43 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def written(ops_run):
     # An alert since the previous report, with a NIK-like number in it: the report shows it masked.
-    alerts.raise_alert(alerts.Alert(
-        kind="task_failed", dag_id="verfak_validate_load", run_id="scheduled__2024-07-01", task_id="validate_and_load",
-        map_index=1, try_number=3, error_type="RuntimeError",
-        message=alerts.scrub("RuntimeError: NIK 3216015708900001 loaded twice"),
-    ))  # fmt: skip
+    alerts.raise_alert(
+        alerts.Alert(
+            kind="task_failed",
+            dag_id="verfak_validate_load",
+            run_id="scheduled__2024-07-01",
+            task_id="validate_and_load",
+            map_index=1,
+            try_number=3,
+            error_type="RuntimeError",
+            message=alerts.scrub("RuntimeError: NIK 3216015708900001 loaded twice"),
+        )
+    )
     deadline = dt.datetime(2024, 7, 1, 6, 0, tzinfo=WIB)
-    result = report.write_report(EXPORT_DATE, dag_run_id="scheduled__2024-06-30T19:00:00+00:00",
-                                 deadline_at=deadline)  # fmt: skip
+    result = report.write_report(
+        EXPORT_DATE, dag_run_id="scheduled__2024-06-30T19:00:00+00:00", deadline_at=deadline
+    )
     yield result
     query(ops_run["uri"], "DELETE FROM ops.alert RETURNING 1")
 
 
 def browse(chromium: str, page: Path, out: Path, *mode: str) -> subprocess.CompletedProcess:
     command = [
-        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={out / 'chromium-profile'}", "--window-size=1280,2000", "--virtual-time-budget=5000",
-        *mode, page.as_uri(),
-    ]  # fmt: skip
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={out / 'chromium-profile'}",
+        "--window-size=1280,2000",
+        "--virtual-time-budget=5000",
+        *mode,
+        page.as_uri(),
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
@@ -94,18 +112,28 @@ def test_report_pages_are_written_and_recorded(ops_run, written):
     reports = ops_run["root"] / "reports"
     day_page = reports / "runs" / "2024-07-01" / "index.html"
     latest = reports / "latest" / "index.html"
-    assert written["report"] == str(day_page) and day_page.is_file() and latest.is_file()
+    assert written["report"] == str(day_page)
+    assert day_page.is_file()
+    assert latest.is_file()
     assert not list(reports.rglob(".*.tmp"))  # written aside and renamed: no leftovers
     # both pages load the same chart script, relative to where they are
     for page, prefix in ((day_page, "../../"), (latest, "../")):
         src = re.search(r'<script src="([^"]+plotly[^"]+)"', page.read_text()).group(1)
-        assert src.startswith(prefix) and (page.parent / src).resolve().is_file()
-    (period, cutoff, numbers), = query(ops_run["uri"], "SELECT period, cutoff_day, numbers FROM ops.report_run "
-                                                       "WHERE run_date = '2024-07-01'")  # fmt: skip
+        assert src.startswith(prefix)
+        assert (page.parent / src).resolve().is_file()
+    ((period, cutoff, numbers),) = query(
+        ops_run["uri"], "SELECT period, cutoff_day, numbers FROM ops.report_run WHERE run_date = '2024-07-01'"
+    )
     assert (period, cutoff) == ("2024-06", 17)
     assert {k: numbers[k] for k in ("expected", "received", "on_time", "late", "missing")} == {
-        "expected": 187, "received": 183, "on_time": 180, "late": 3, "missing": 4}
-    assert numbers["layak"] == written["layak"] and numbers["alerts"] == 1
+        "expected": 187,
+        "received": 183,
+        "on_time": 180,
+        "late": 3,
+        "missing": 4,
+    }
+    assert numbers["layak"] == written["layak"]
+    assert numbers["alerts"] == 1
 
 
 def test_report_has_no_personal_data(ops_run, written):
@@ -122,7 +150,8 @@ def test_report_in_headless_chromium(ops_run, written, chromium, tmp_path):
     page = Path(written["latest"])
     shot = tmp_path / "report.png"
     result = browse(chromium, page, tmp_path, f"--screenshot={shot}")
-    assert shot.is_file() and shot.stat().st_size > 50_000, result.stderr[-2000:]
+    assert shot.is_file(), result.stderr[-2000:]
+    assert shot.stat().st_size > 50_000, result.stderr[-2000:]
     if os.environ.get("VERFAK_SCREENSHOT_OUT"):
         shutil.copy(shot, Path(os.environ["VERFAK_SCREENSHOT_OUT"]) / "report.png")
 
@@ -146,7 +175,8 @@ def test_report_in_headless_chromium(ops_run, written, chromium, tmp_path):
     assert village_codes["32.16.02.2004"] == "rejected only"
     # Quality rules, exports, alerts, and the run's deadline.
     rules = tables.rows["rules-table"]
-    assert len(rules) > 1 and all(int(r[3]) > 0 for r in rules[1:])
+    assert len(rules) > 1
+    assert all(int(r[3]) > 0 for r in rules[1:])
     assert {r[0] for r in tables.rows["exports-table"][1:]} == {"bantuan_tunai", "pelatihan", "permodalan"}
     assert "verfak_validate_load.validate_and_load" in tables.rows["alerts-table"][1][2]
     assert "deadline was 2024-07-01 06:00 WIB" in " ".join(dom.stdout.split())
@@ -158,20 +188,41 @@ def test_report_links_reach_data_docs_and_exports(ops_run, written):
     html = Path(written["latest"]).read_text()
     hrefs = re.findall(r'href="([^"#]+)"', html)
     docs = [h for h in hrefs if "data_docs" in h]
-    assert docs and all((Path(written["latest"]).parent / h).resolve().is_file() for h in docs)
+    assert docs
+    assert all((Path(written["latest"]).parent / h).resolve().is_file() for h in docs)
     exports = [h for h in hrefs if h.startswith("file://") and "/exports/" in h]
     assert len(exports) >= 3
 
 
 def test_report_of_an_empty_warehouse_renders(tmp_path):
     """The first night, before any village has submitted: no period, no marts, no exports."""
-    info = {"period": None, "cutoff_day": 17, "by_period": [], "regency": None, "kecamatan": [], "villages": [],
-            "numbers": {}, "rules": [], "rejected_files": [], "trend": [],
-            "verified": {"layak": None, "previous_period": None, "previous_layak": None, "change": None},
-            "exports": [], "alerts": [], "alerts_since": dt.datetime(2024, 7, 1, tzinfo=WIB), "last_report": None,
-            "generated_at": dt.datetime(2024, 7, 1, tzinfo=WIB)}  # fmt: skip
-    run = {"run_date": EXPORT_DATE, "dag_run_id": None, "finished_at": dt.datetime(2024, 7, 1, 2, 5, tzinfo=WIB),
-           "deadline_at": None, "on_time": None}  # fmt: skip
+    info = {
+        "period": None,
+        "cutoff_day": 17,
+        "by_period": [],
+        "regency": None,
+        "kecamatan": [],
+        "villages": [],
+        "numbers": {},
+        "rules": [],
+        "rejected_files": [],
+        "trend": [],
+        "verified": {"layak": None, "previous_period": None, "previous_layak": None, "change": None},
+        "exports": [],
+        "alerts": [],
+        "alerts_since": dt.datetime(2024, 7, 1, tzinfo=WIB),
+        "last_report": None,
+        "generated_at": dt.datetime(2024, 7, 1, tzinfo=WIB),
+    }
+    run = {
+        "run_date": EXPORT_DATE,
+        "dag_run_id": None,
+        "finished_at": dt.datetime(2024, 7, 1, 2, 5, tzinfo=WIB),
+        "deadline_at": None,
+        "on_time": None,
+    }
     html = report.render(info, tmp_path, "../", run, {"trend": None, "completeness": None}, None)
-    assert "Period <strong>none yet</strong>" in html and "No export yet." in html
-    assert "This run had no deadline" in html and "<script src=" not in html
+    assert "Period <strong>none yet</strong>" in html
+    assert "No export yet." in html
+    assert "This run had no deadline" in html
+    assert "<script src=" not in html

@@ -30,17 +30,26 @@ def client(ops_run):
 
 def test_json_has_the_completeness_numbers(client):
     data = client.get("/api/completeness", params={"period": "2024-06"}).json()
-    assert data["period"] == "2024-06" and data["cutoff_day"] == 17
+    assert data["period"] == "2024-06"
+    assert data["cutoff_day"] == 17
     regency = data["regency"]
-    assert [regency[k] for k in ("expected", "received", "on_time", "late", "missing")] == [187, 183, 180, 3, 4]
+    assert [regency[k] for k in ("expected", "received", "on_time", "late", "missing")] == [
+        187,
+        183,
+        180,
+        3,
+        4,
+    ]
     tarumajaya = next(k for k in data["kecamatan"] if k["nama_kecamatan"] == "Tarumajaya")
     assert [tarumajaya[k] for k in ("expected", "received", "on_time", "late", "missing")] == [8, 5, 5, 0, 3]
     missing = {v["kode_desa"] for v in data["villages"] if v["problem"] == "missing"}
     assert missing == set(SCENARIO["2024-06"]["missing"])
     # the latest run's numbers
-    assert data["numbers"]["rows_validated"] > 0 and data["verified"]["layak"] > 0
-    assert {e["program"]: e["export_date"] for e in data["exports"]} == {
-        p: "2024-07-01" for p in ("bantuan_tunai", "pelatihan", "permodalan")}
+    assert data["numbers"]["rows_validated"] > 0
+    assert data["verified"]["layak"] > 0
+    assert {e["program"]: e["export_date"] for e in data["exports"]} == dict.fromkeys(
+        ("bantuan_tunai", "pelatihan", "permodalan"), "2024-07-01"
+    )
     assert data["last_report"]["run_date"] == "2024-07-01"
     # the default period is the latest one any village submitted for
     assert client.get("/api/completeness").json()["period"] == "2024-06"
@@ -50,25 +59,33 @@ def test_json_has_the_completeness_numbers(client):
 
 def test_page_shows_the_numbers(client):
     response = client.get("/", params={"period": "2024-06"})
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
     html = response.text
     assert '<div class="value" id="received">183 / 187</div>' in html
     assert 'id="missing">4</div>' in html
     assert html.count("<tr data-kecamatan=") == 24  # 23 kecamatan and the regency
     for kode_desa in SCENARIO["2024-06"]["missing"]:
         assert f'data-desa="{kode_desa}"' in html
-    assert '/reports/latest/' in html
+    assert "/reports/latest/" in html
 
 
 def test_serves_the_report_but_nothing_else(client, ops_run):
     latest = client.get("/reports/latest/")
-    assert latest.status_code == 200 and "nightly run report" in latest.text
+    assert latest.status_code == 200
+    assert "nightly run report" in latest.text
     asset = next((ops_run["root"] / "reports" / "assets").glob("plotly-*.min.js"))
     assert client.get(f"/reports/assets/{asset.name}").status_code == 200
     assert client.get("/reports/runs/2024-07-01/index.html").status_code == 200
-    for path in ("/reports/data_docs/index.html", "/reports/latest/../../exports/x", "/reports/",
-                 "/reports/%2e%2e/%2e%2e/etc/passwd", "/reports/latest/%2e%2e/data_docs/index.html",
-                 "/reports/latest/..%2fdata_docs/index.html", "/reports/runs/%2e%2e/gx/great_expectations.yml"):  # fmt: skip
+    for path in (
+        "/reports/data_docs/index.html",
+        "/reports/latest/../../exports/x",
+        "/reports/",
+        "/reports/%2e%2e/%2e%2e/etc/passwd",
+        "/reports/latest/%2e%2e/data_docs/index.html",
+        "/reports/latest/..%2fdata_docs/index.html",
+        "/reports/runs/%2e%2e/gx/great_expectations.yml",
+    ):
         assert client.get(path).status_code == 404, path
     assert client.get("/api/completeness", params={"period": "June"}).status_code == 422
 

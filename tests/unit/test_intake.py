@@ -15,7 +15,18 @@ from verfak.intake import read_submission
 ROOT = Path(__file__).resolve().parents[2]
 NIK = "3216125708750012"
 KK = "3216121503180091"
-OFFICE = ["NIK", "No. KK", "Nama", "L/P", "Tgl Lahir", "Alamat", "Kode Desa", "Status", "Tgl Verifikasi", "Petugas"]
+OFFICE = [
+    "NIK",
+    "No. KK",
+    "Nama",
+    "L/P",
+    "Tgl Lahir",
+    "Alamat",
+    "Kode Desa",
+    "Status",
+    "Tgl Verifikasi",
+    "Petugas",
+]
 
 
 def row(nik=NIK, kk=KK, nama="Siti Aminah", kode="32.16.12.2003") -> list:
@@ -53,19 +64,36 @@ def values(result) -> list[dict[str, str | None]]:
 @pytest.mark.parametrize(
     ("header", "column"),
     [
-        ("NIK", "nik"), ("NIK.", "nik"), (" nik ", "nik"), ("No. KK", "no_kk"), ("NO KK", "no_kk"),
-        ("no_kk", "no_kk"), (" Nama  Lengkap ", "nama"), ("L/P", "jenis_kelamin"), ("Jenis Kelamin (L/P)", "jenis_kelamin"),
-        ("Tgl Lahir", "tanggal_lahir"), ("Tgl. Lahir", "tanggal_lahir"), ("Tanggal Lahir (DD/MM/YYYY)", "tanggal_lahir"),
-        ("Kode Desa/Kel.", "kode_desa"), ("STATUS", "status_verifikasi"), ("Ket.", "alasan"),
-        ("Penghasilan per Bulan (Rp)", "pendapatan_bulanan"), ("Punya Usaha?", "memiliki_usaha"),
-        ("No. HP/WA", "no_hp"), ("NIK (wajib)", "nik"), ("Petugas *", "petugas"), ("Desil (1-10)", "desil"),
+        ("NIK", "nik"),
+        ("NIK.", "nik"),
+        (" nik ", "nik"),
+        ("No. KK", "no_kk"),
+        ("NO KK", "no_kk"),
+        ("no_kk", "no_kk"),
+        (" Nama  Lengkap ", "nama"),
+        ("L/P", "jenis_kelamin"),
+        ("Jenis Kelamin (L/P)", "jenis_kelamin"),
+        ("Tgl Lahir", "tanggal_lahir"),
+        ("Tgl. Lahir", "tanggal_lahir"),
+        ("Tanggal Lahir (DD/MM/YYYY)", "tanggal_lahir"),
+        ("Kode Desa/Kel.", "kode_desa"),
+        ("STATUS", "status_verifikasi"),
+        ("Ket.", "alasan"),
+        ("Penghasilan per Bulan (Rp)", "pendapatan_bulanan"),
+        ("Punya Usaha?", "memiliki_usaha"),
+        ("No. HP/WA", "no_hp"),
+        ("NIK (wajib)", "nik"),
+        ("Petugas *", "petugas"),
+        ("Desil (1-10)", "desil"),
     ],
-)  # fmt: skip
+)
 def test_header_spellings(header, column):
     assert canonical_column(header) == column
 
 
-@pytest.mark.parametrize("header", ["No", "No.", "Tempat/Tgl Lahir", "RT/RW", "Jumlah", "", "Desa", "layak", "L", "(Rp)"])
+@pytest.mark.parametrize(
+    "header", ["No", "No.", "Tempat/Tgl Lahir", "RT/RW", "Jumlah", "", "Desa", "layak", "L", "(Rp)"]
+)
 def test_headers_that_name_no_contract_column(header):
     assert canonical_column(header) is None
 
@@ -79,18 +107,29 @@ def test_every_label_and_column_name_maps_to_itself():
 
 
 def test_semicolon_csv_with_bom_crlf_and_title_lines(tmp_path):
-    text = "Data verifikasi faktual;;\r\nDesa Karangmekar;;\r\n\r\n" + ";".join(OFFICE) + "\r\n" + ";".join(row()) + "\r\n"
+    text = (
+        "Data verifikasi faktual;;\r\nDesa Karangmekar;;\r\n\r\n"
+        + ";".join(OFFICE)
+        + "\r\n"
+        + ";".join(row())
+        + "\r\n"
+    )
     result = read_submission(write_csv(tmp_path, "\ufeff" + text))
-    assert result.accepted and result.details["encoding"] == "utf-8-sig" and result.details["delimiter"] == ";"
+    assert result.accepted
+    assert result.details["encoding"] == "utf-8-sig"
+    assert result.details["delimiter"] == ";"
     assert result.details["header_row"] == 4
     assert [r for r, _, _ in result.rows] == [5]
-    assert values(result)[0]["nik"] == NIK and values(result)[0]["tanggal_lahir"] == "17/08/1975"
+    assert values(result)[0]["nik"] == NIK
+    assert values(result)[0]["tanggal_lahir"] == "17/08/1975"
 
 
 def test_utf16_without_bom_is_text_not_binary(tmp_path):
     text = "\t".join(OFFICE) + "\r\n" + "\t".join(row()) + "\r\n"
     result = read_submission(write_csv(tmp_path, text, encoding="utf-16-le"))
-    assert result.accepted and result.details["encoding"] == "utf-16-le" and result.rows_read == 1
+    assert result.accepted
+    assert result.details["encoding"] == "utf-16-le"
+    assert result.rows_read == 1
 
 
 def test_unclosed_quote_swallowing_the_file_is_a_rejection_not_an_exception(tmp_path):
@@ -128,7 +167,8 @@ def test_unknown_suffix(tmp_path):
     path = tmp_path / "data.pdf"
     path.write_bytes(b"%PDF-1.4")
     result = read_submission(path)
-    assert result.reject_code == "format_tidak_didukung" and ".pdf" in result.reject_message
+    assert result.reject_code == "format_tidak_didukung"
+    assert ".pdf" in result.reject_message
 
 
 def test_binary_named_csv(tmp_path):
@@ -145,7 +185,13 @@ def test_duplicate_and_blank_extra_headers_keep_every_cell(tmp_path):
 
 
 def test_rows_with_nothing_in_contract_columns_are_skipped_and_counted(tmp_path):
-    lines = [",".join(["No", *OFFICE]), ",".join(["1", *row()]), "2" + "," * len(OFFICE), "," * len(OFFICE), "3"]
+    lines = [
+        ",".join(["No", *OFFICE]),
+        ",".join(["1", *row()]),
+        "2" + "," * len(OFFICE),
+        "," * len(OFFICE),
+        "3",
+    ]
     result = read_submission(write_csv(tmp_path, "\n".join(lines) + "\n"))
     assert [r for r, _, _ in result.rows] == [2]
     assert result.details["rows_skipped"] == 2  # rows 3 and 5; row 4 is blank
@@ -162,26 +208,46 @@ def test_a_signature_under_the_table_is_a_row_the_village_is_told_about(tmp_path
 
 @pytest.mark.parametrize(
     ("nik", "rule"),
-    [("3.21601E+15", "id_notasi_ilmiah"), ("3,21601E+15", "id_notasi_ilmiah"), ("3.21601123456789e15", "id_notasi_ilmiah"),
-     ("3216011234567890.0", "id_diketik_angka"), ("'3.21601E+15", "id_notasi_ilmiah")],
-)  # fmt: skip
+    [
+        ("3.21601E+15", "id_notasi_ilmiah"),
+        ("3,21601E+15", "id_notasi_ilmiah"),
+        ("3.21601123456789e15", "id_notasi_ilmiah"),
+        ("3216011234567890.0", "id_diketik_angka"),
+        ("'3.21601E+15", "id_notasi_ilmiah"),
+    ],
+)
 def test_ids_written_by_a_number_in_csv(tmp_path, nik, rule):
     result = read_submission(write_csv(tmp_path, ";".join(OFFICE) + "\n" + ";".join(row(nik=nik)) + "\n"))
-    assert result.accepted and result.rows_rejected == 1
+    assert result.accepted
+    assert result.rows_rejected == 1
     (issue,) = result.issues
-    assert (issue.source_row, issue.rule_id, issue.column, issue.value_sent, issue.severity) == (2, rule, "nik", nik, "error")
+    assert (issue.source_row, issue.rule_id, issue.column, issue.value_sent, issue.severity) == (
+        2,
+        rule,
+        "nik",
+        nik,
+        "error",
+    )
     assert values(result)[0]["nik"] == nik  # kept as sent, never repaired
 
 
-@pytest.mark.parametrize("nik", [NIK, "3216 1257 0875 0012", "3216.1257.0875.0012", "'" + NIK, "321612570875001"])
+@pytest.mark.parametrize(
+    "nik", [NIK, "3216 1257 0875 0012", "3216.1257.0875.0012", "'" + NIK, "321612570875001"]
+)
 def test_ids_as_text_raise_no_intake_issue(tmp_path, nik):
     result = read_submission(write_csv(tmp_path, ";".join(OFFICE) + "\n" + ";".join(row(nik=nik)) + "\n"))
-    assert result.issues == [] and values(result)[0]["nik"] == nik
+    assert result.issues == []
+    assert values(result)[0]["nik"] == nik
 
 
 def test_numeric_cells_in_xlsx(tmp_path):
-    rows = [OFFICE + ["No. HP"], row() + ["081234567890"], row(nik=3216125708750010.0) + [None],
-            row(nik=3216125708750010, kk=3216121503180090) + [None], row() + [81234567890]]  # fmt: skip
+    rows = [
+        [*OFFICE, "No. HP"],
+        [*row(), "081234567890"],
+        [*row(nik=3216125708750010.0), None],
+        [*row(nik=3216125708750010, kk=3216121503180090), None],
+        [*row(), 81234567890],
+    ]
     result = read_submission(write_xlsx(tmp_path, rows))
     assert (result.rows_read, result.rows_rejected, result.rows_passed) == (4, 2, 2)
     got = [(i.source_row, i.rule_id, i.column, i.value_sent, i.severity) for i in result.issues]
@@ -197,12 +263,28 @@ def test_numeric_cells_in_xlsx(tmp_path):
 
 
 def test_cells_of_every_type_become_text(tmp_path):
-    rows = [OFFICE + ["Desil", "Memiliki Usaha", "RT"],
-            row()[:4] + [dt.date(1975, 8, 17)] + row()[5:8] + [dt.datetime(2024, 6, 10, 9, 30), "Ujang", 3.0, True, 3]]
+    rows = [
+        [*OFFICE, "Desil", "Memiliki Usaha", "RT"],
+        [
+            *row()[:4],
+            dt.date(1975, 8, 17),
+            *row()[5:8],
+            dt.datetime(2024, 6, 10, 9, 30),
+            "Ujang",
+            3.0,
+            True,
+            3,
+        ],
+    ]
     result = read_submission(write_xlsx(tmp_path, rows))
     v = values(result)[0]
     assert (v["tanggal_lahir"], v["tanggal_verifikasi"], v["desil"], v["memiliki_usaha"], v["rt"]) == (
-        "1975-08-17", "2024-06-10 09:30:00", "3", "TRUE", "3")
+        "1975-08-17",
+        "2024-06-10 09:30:00",
+        "3",
+        "TRUE",
+        "3",
+    )
 
 
 def test_sheet_with_the_most_contract_columns_wins_visible_first(tmp_path):
@@ -211,8 +293,11 @@ def test_sheet_with_the_most_contract_columns_wins_visible_first(tmp_path):
     workbook.active.append(["Petunjuk: isi NIK dan No. KK sebagai teks"])
     for title, rows in (
         ("Data", [OFFICE, row()]),
-        ("Rekap", [["Kode Desa", "Status Verifikasi", "Keterangan", "Jumlah"], ["32.16.12.2003", "layak", "", 1]]),
-        ("Lama", [OFFICE + ["Desil", "Pekerjaan"], row() + ["1", "Buruh"]]),  # more columns, but hidden
+        (
+            "Rekap",
+            [["Kode Desa", "Status Verifikasi", "Keterangan", "Jumlah"], ["32.16.12.2003", "layak", "", 1]],
+        ),
+        ("Lama", [[*OFFICE, "Desil", "Pekerjaan"], [*row(), "1", "Buruh"]]),  # more columns, but hidden
     ):
         sheet = workbook.create_sheet(title)
         for values_ in rows:
@@ -221,7 +306,9 @@ def test_sheet_with_the_most_contract_columns_wins_visible_first(tmp_path):
     path = tmp_path / "data.xlsx"
     workbook.save(path)
     result = read_submission(path)
-    assert result.accepted and result.details["sheet"] == "Data" and result.rows_read == 1
+    assert result.accepted
+    assert result.details["sheet"] == "Data"
+    assert result.rows_read == 1
 
 
 def test_xlsx_saved_as_csv_and_csv_renamed_xlsx_are_read_for_what_they_are(tmp_path):
@@ -229,10 +316,14 @@ def test_xlsx_saved_as_csv_and_csv_renamed_xlsx_are_read_for_what_they_are(tmp_p
     as_csv = tmp_path / "data_excel.csv"
     as_csv.write_bytes(xlsx.read_bytes())
     result = read_submission(as_csv)
-    assert result.accepted and result.details["format"] == "xlsx" and result.details["suffix_format"] == "csv"
+    assert result.accepted
+    assert result.details["format"] == "xlsx"
+    assert result.details["suffix_format"] == "csv"
     renamed = write_csv(tmp_path, ",".join(OFFICE) + "\n" + ",".join(row()) + "\n", name="data_csv.xlsx")
     result = read_submission(renamed)
-    assert result.accepted and result.details["format"] == "csv" and result.details["suffix_format"] == "xlsx"
+    assert result.accepted
+    assert result.details["format"] == "csv"
+    assert result.details["suffix_format"] == "xlsx"
 
 
 def test_a_zip_that_is_not_a_workbook(tmp_path):
@@ -253,7 +344,8 @@ def test_village_code_must_agree_with_the_folder(tmp_path):
     assert read_submission(path, kode_desa_folder="3216122004").accepted
     result = read_submission(path, kode_desa_folder="3216122003")
     assert result.reject_code == "kode_desa_tidak_sesuai_folder"
-    assert "(32.16.12.2004)" in result.reject_message and "folder desa 32.16.12.2003" in result.reject_message
+    assert "(32.16.12.2004)" in result.reject_message
+    assert "folder desa 32.16.12.2003" in result.reject_message
     blank = write_csv(tmp_path, ",".join(OFFICE) + "\n" + ",".join(row(kode="")) + "\n", name="blank.csv")
     assert read_submission(blank, kode_desa_folder="3216122003").accepted  # the gate says kode_desa_wajib
 
@@ -273,10 +365,12 @@ def _properties(path: Path) -> dict:
         "active": workbook.active.title,
         "header": [data.cell(1, i).value for i in range(1, width + 2)],
         "text_columns": text_columns,
-        "text_rows": {i: all(data.cell(r, i).number_format == "@" for r in range(2, 1002)) for i in text_columns},
+        "text_rows": {
+            i: all(data.cell(r, i).number_format == "@" for r in range(2, 1002)) for i in text_columns
+        },
         "date_formats": [data.cell(500, i).number_format for i in range(1, width + 1)],
         "validations": sorted(str(v.sqref) for v in data.data_validations.dataValidation),
-        "readme": [[c for c in r] for r in workbook["Petunjuk"].iter_rows(values_only=True)],
+        "readme": [list(r) for r in workbook["Petunjuk"].iter_rows(values_only=True)],
     }
 
 
@@ -292,15 +386,22 @@ def test_template_properties():
     from verfak.template import README_LINES
 
     props = _properties(TEMPLATE)
-    assert props["sheets"] == ["Data", "Petunjuk"] and props["active"] == "Data"
-    assert [canonical_column(h) for h in props["header"][:-1]] == list(COLUMNS) and props["header"][-1] is None
+    assert props["sheets"] == ["Data", "Petunjuk"]
+    assert props["active"] == "Data"
+    assert [canonical_column(h) for h in props["header"][:-1]] == list(COLUMNS)
+    assert props["header"][-1] is None
     text = {COLUMNS[i - 1] for i in props["text_columns"]}
-    assert text == {"nik", "no_kk", "rt", "rw", "kode_desa", "no_hp"} and all(props["text_rows"].values())
+    assert text == {"nik", "no_kk", "rt", "rw", "kode_desa", "no_hp"}
+    assert all(props["text_rows"].values())
     assert {COLUMNS[i] for i, f in enumerate(props["date_formats"]) if f == "dd/mm/yyyy"} == {
-        "tanggal_lahir", "tanggal_verifikasi"}
+        "tanggal_lahir",
+        "tanggal_verifikasi",
+    }
     readme = "\n".join(" ".join(str(c) for c in r if c) for r in props["readme"])
     assert all(line in readme for line in README_LINES if line)
-    assert "Teks" in readme and "3,21601E+15" in readme and "DD/MM/YYYY" in readme
+    assert "Teks" in readme
+    assert "3,21601E+15" in readme
+    assert "DD/MM/YYYY" in readme
     for column in REQUIRED:  # the README table names every required column as such
         assert any(r[0] and canonical_column(r[0]) == column and r[1] == "wajib" for r in props["readme"])
 
@@ -313,5 +414,6 @@ def test_template_as_sent_blank_is_header_only():
 def test_template_cli(tmp_path):
     from verfak.template import main
 
-    assert main([str(tmp_path / "out" / "t.xlsx")]) == 0 and (tmp_path / "out" / "t.xlsx").exists()
+    assert main([str(tmp_path / "out" / "t.xlsx")]) == 0
+    assert (tmp_path / "out" / "t.xlsx").exists()
     assert main([]) == 2

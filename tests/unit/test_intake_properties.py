@@ -19,28 +19,47 @@ from verfak.columns import COLUMNS, LABELS
 from verfak.intake import read_submission
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-HEADER_WORDS = [*LABELS.values(), *COLUMNS, "No", "NO KK", "L/P", "Tgl Lahir", "Nama Lengkap", "", " ", "Jumlah"]
+HEADER_WORDS = [
+    *LABELS.values(),
+    *COLUMNS,
+    "No",
+    "NO KK",
+    "L/P",
+    "Tgl Lahir",
+    "Nama Lengkap",
+    "",
+    " ",
+    "Jumlah",
+]
 NIKISH = st.one_of(
     st.from_regex(r"3216[0-9]{12}", fullmatch=True),
     st.from_regex(r"3[.,][0-9]{1,5}[eE]\+1[0-9]", fullmatch=True),
     st.from_regex(r"'?[0-9 .\-]{0,20}", fullmatch=True),
 )
 TEXT_CELL = st.one_of(
-    st.sampled_from(HEADER_WORDS), NIKISH, st.text(max_size=12),
-    st.sampled_from(["17/08/1975", "1975-08-17", "27623", "layak", "L", "P", '"', '""', ";", ",", "\n", "\r\n"]),
-)  # fmt: skip
+    st.sampled_from(HEADER_WORDS),
+    NIKISH,
+    st.text(max_size=12),
+    st.sampled_from(
+        ["17/08/1975", "1975-08-17", "27623", "layak", "L", "P", '"', '""', ";", ",", "\n", "\r\n"]
+    ),
+)
 
 
 def check(result) -> None:
     """The invariants of any read."""
     if not result.accepted:
-        assert result.reject_code and result.reject_message and result.rows == [] and result.issues == []
+        assert result.reject_code
+        assert result.reject_message
+        assert result.rows == []
+        assert result.issues == []
         return
     source_rows = [r for r, _, _ in result.rows]
     assert result.rows_read == len(result.rows) > 0
     assert 0 <= result.rows_rejected <= result.rows_read
     assert result.rows_read == result.rows_passed + result.rows_rejected
-    assert len(set(source_rows)) == len(source_rows) and source_rows == sorted(source_rows)
+    assert len(set(source_rows)) == len(source_rows)
+    assert source_rows == sorted(source_rows)
     assert all(issue.source_row in source_rows for issue in result.issues)
     # One issue per row and rule (the warehouse's key), and every cell is storable text.
     keys = [(i.source_row, i.rule_id) for i in result.issues]
@@ -82,21 +101,32 @@ def csv_text(draw) -> str:
 
 
 @SETTINGS
-@given(text=csv_text(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
-       suffix=st.sampled_from([".csv", ".txt", ".xlsx"]))  # fmt: skip
+@given(
+    text=csv_text(),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
+    suffix=st.sampled_from([".csv", ".txt", ".xlsx"]),
+)
 def test_generated_csv(text, encoding, suffix):
     check(read_bytes(text.encode(encoding, errors="replace"), suffix))
 
 
 # openpyxl (like Excel) refuses control characters in cells.
 XML_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=12)
-WORKBOOK_TEXT = st.one_of(st.sampled_from(HEADER_WORDS), NIKISH, XML_TEXT,
-                          st.sampled_from(["17/08/1975", "27623", "layak", "3.21601E+15", '"', ";"]))  # fmt: skip
+WORKBOOK_TEXT = st.one_of(
+    st.sampled_from(HEADER_WORDS),
+    NIKISH,
+    XML_TEXT,
+    st.sampled_from(["17/08/1975", "27623", "layak", "3.21601E+15", '"', ";"]),
+)
 CELL = st.one_of(
-    st.none(), WORKBOOK_TEXT, st.integers(-(10**17), 10**17), st.floats(allow_nan=True, allow_infinity=True),
-    st.booleans(), st.dates(dt.date(1900, 3, 1), dt.date(2099, 12, 31)),
+    st.none(),
+    WORKBOOK_TEXT,
+    st.integers(-(10**17), 10**17),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(dt.date(1900, 3, 1), dt.date(2099, 12, 31)),
     st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(2099, 12, 31)),
-)  # fmt: skip
+)
 
 
 @st.composite
@@ -120,6 +150,10 @@ def workbook_bytes(draw) -> bytes:
 
 
 @SETTINGS
-@given(data=workbook_bytes(), suffix=st.sampled_from([".xlsx", ".csv"]), cut=st.one_of(st.none(), st.integers(0, 4000)))
+@given(
+    data=workbook_bytes(),
+    suffix=st.sampled_from([".xlsx", ".csv"]),
+    cut=st.one_of(st.none(), st.integers(0, 4000)),
+)
 def test_generated_workbooks(data, suffix, cut):
     check(read_bytes(data if cut is None else data[:cut], suffix))

@@ -18,6 +18,7 @@ def nik(dd: str, mm: str, yy: str, serial: str = "0001", wilayah: str = "321612"
 
 # --- parse_nik: valid values --------------------------------------------------
 
+
 def test_full_result_woman_in_bekasi():
     assert parse_nik("3216124507960001", REF) == NikParts(
         nik="3216124507960001",
@@ -33,9 +34,9 @@ def test_full_result_woman_in_bekasi():
 
 
 @pytest.mark.parametrize(
-    "dd, mm, yy, jk, tanggal, ddmmyy",
+    ("dd", "mm", "yy", "jk", "tanggal", "ddmmyy"),
     [
-        ("41", "01", "96", "P", date(1996, 1, 1), "010196"),   # first woman day
+        ("41", "01", "96", "P", date(1996, 1, 1), "010196"),  # first woman day
         ("71", "01", "96", "P", date(1996, 1, 31), "310196"),  # last woman day
         ("31", "12", "96", "L", date(1996, 12, 31), "311296"),  # last man day
         ("01", "01", "96", "L", date(1996, 1, 1), "010196"),
@@ -49,7 +50,11 @@ def test_full_result_woman_in_bekasi():
 def test_valid_birth_dates(dd, mm, yy, jk, tanggal, ddmmyy):
     p = parse_nik(nik(dd, mm, yy), REF)
     assert (p.format_ok, p.jenis_kelamin, p.tanggal_lahir, p.ddmmyy, p.errors) == (
-        True, jk, tanggal, ddmmyy, ()
+        True,
+        jk,
+        tanggal,
+        ddmmyy,
+        (),
     )
 
 
@@ -69,19 +74,20 @@ def test_prefix_outside_kabupaten_bekasi_is_valid_but_not_dalam_bekasi():
 
 # --- parse_nik: impossible dates and serial -----------------------------------
 
+
 @pytest.mark.parametrize(
-    "dd, mm, yy, jk",
+    ("dd", "mm", "yy", "jk"),
     [
         ("40", "01", "96", None),  # 32-40 impossible
         ("32", "01", "96", None),
         ("72", "01", "96", None),  # 72+ impossible
         ("00", "01", "96", None),
         ("99", "01", "96", None),
-        ("29", "02", "01", "L"),   # 2001 not leap: sex known, date impossible
+        ("29", "02", "01", "L"),  # 2001 not leap: sex known, date impossible
         ("69", "02", "01", "P"),
-        ("31", "04", "96", "L"),   # 31 April
-        ("01", "13", "96", "L"),   # month 13
-        ("01", "00", "96", "L"),   # month 00
+        ("31", "04", "96", "L"),  # 31 April
+        ("01", "13", "96", "L"),  # month 13
+        ("01", "00", "96", "L"),  # month 00
     ],
 )
 def test_impossible_birth_dates(dd, mm, yy, jk):
@@ -98,7 +104,10 @@ def test_impossible_birth_dates(dd, mm, yy, jk):
 def test_serial_0000_is_invalid():
     p = parse_nik(nik("01", "01", "96", serial="0000"), REF)
     assert (p.format_ok, p.serial_ok, p.tanggal_lahir, p.errors) == (
-        True, False, date(1996, 1, 1), ("nik_serial",)
+        True,
+        False,
+        date(1996, 1, 1),
+        ("nik_serial",),
     )
 
 
@@ -119,16 +128,16 @@ BAD_FORMAT = NikParts("", False, None, False, None, None, None, False, ("nik_for
 @pytest.mark.parametrize(
     "value",
     [
-        "321612450796000",     # 15 digits
-        "32161245079600011",   # 17 digits
-        "32161245O7960001",    # letter O instead of zero
+        "321612450796000",  # 15 digits
+        "32161245079600011",  # 17 digits
+        "32161245O7960001",  # letter O instead of zero
         "abcdefghijklmnop",
         "",
-        " 3216124507960001",   # not normalised here
+        " 3216124507960001",  # not normalised here
         "3216124507960001\n",
         "32.16.12.450796.0001",
         "３２１６１２４５０７９６０００１",  # full-width digits are not ASCII
-        "٣٢١٦١٢٤٥٠٧٩٦٠٠٠١",   # Arabic-Indic digits
+        "٣٢١٦١٢٤٥٠٧٩٦٠٠٠١",  # Arabic-Indic digits
     ],
 )
 def test_format_errors(value):
@@ -145,12 +154,13 @@ def test_none_and_non_str():
 
 # --- mask_nik -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
-    "value, expected",
+    ("value", "expected"),
     [
         ("3216124507960001", "3216********0001"),
         ("3275014506850003", "3275********0003"),
-        ("321612450796000", "*" * 15),    # short: fully masked
+        ("321612450796000", "*" * 15),  # short: fully masked
         ("32161245079600011", "*" * 17),  # long: fully masked
         ("3216 1245 0796 0001", "*" * 19),
         ("abc", "***"),
@@ -165,8 +175,13 @@ def test_mask_nik(value, expected):
 # --- nik_columns ------------------------------------------------------------------
 
 COLUMNS = [
-    "nik_format_ok", "nik_kode_wilayah", "nik_dalam_bekasi", "nik_jenis_kelamin",
-    "nik_tanggal_lahir", "nik_ddmmyy", "nik_serial_ok",
+    "nik_format_ok",
+    "nik_kode_wilayah",
+    "nik_dalam_bekasi",
+    "nik_jenis_kelamin",
+    "nik_tanggal_lahir",
+    "nik_ddmmyy",
+    "nik_serial_ok",
 ]
 
 
@@ -207,7 +222,7 @@ def test_nik_columns_empty_and_all_invalid_keep_dtypes():
     for s in [
         pd.Series([], dtype="str"),
         pd.Series([None, None], dtype=object),
-        pd.Series([3216124507960001, 1]),        # int64 column
+        pd.Series([3216124507960001, 1]),  # int64 column
         pd.Series([3216124507960001, None], dtype=object),
     ]:
         df = nik_columns(s, REF)
@@ -224,6 +239,7 @@ def test_nik_columns_mixed_object_column():
 
 
 # --- property tests: nik_columns == parse_nik row by row ------------------------
+
 
 def _two(n):
     return st.integers(0, n).map(lambda i: f"{i:02d}")
@@ -299,7 +315,8 @@ def test_nik_columns_matches_parse_nik_object_dtype(values, ref):
 def test_parse_nik_invariants(value, ref):
     p = parse_nik(value, ref)
     dd = int(value[6:8])
-    assert p.format_ok and p.kode_wilayah == f"{value[:2]}.{value[2:4]}.{value[4:6]}"
+    assert p.format_ok
+    assert p.kode_wilayah == f"{value[:2]}.{value[2:4]}.{value[4:6]}"
     assert p.jenis_kelamin == ("L" if 1 <= dd <= 31 else "P" if 41 <= dd <= 71 else None)
     assert p.serial_ok == (value[12:] != "0000")
     assert ("nik_tanggal" in p.errors) == (p.tanggal_lahir is None)

@@ -61,4 +61,6 @@ def test_requirements_and_the_lock_agree():
     lock = _pins(ROOT / "constraints.txt")
     for path in ("requirements.txt", "requirements-dev.txt"):
         for name, version in _pins(ROOT / path).items():
-            assert lock.get(name) == version, f"{path} pins {name}=={version}, constraints.txt {lock.get(name)}"
+            assert lock.get(name) == version, (
+                f"{path} pins {name}=={version}, constraints.txt {lock.get(name)}"
+            )

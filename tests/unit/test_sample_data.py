@@ -24,13 +24,37 @@ PERIODS = ("2024-05", "2024-06")
 LAYAK_EXPECTED = {"2024-05": 1144, "2024-06": 1121}
 
 COLUMNS = (
-    "nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir", "hubungan_keluarga", "alamat", "rt",
-    "rw", "kode_desa", "status_verifikasi", "alasan", "desil", "pekerjaan", "pendidikan",
-    "pendapatan_bulanan", "minat_pelatihan", "memiliki_usaha", "minat_usaha", "no_hp",
-    "tanggal_verifikasi", "petugas",
+    "nik",
+    "no_kk",
+    "nama",
+    "jenis_kelamin",
+    "tanggal_lahir",
+    "hubungan_keluarga",
+    "alamat",
+    "rt",
+    "rw",
+    "kode_desa",
+    "status_verifikasi",
+    "alasan",
+    "desil",
+    "pekerjaan",
+    "pendidikan",
+    "pendapatan_bulanan",
+    "minat_pelatihan",
+    "memiliki_usaha",
+    "minat_usaha",
+    "no_hp",
+    "tanggal_verifikasi",
+    "petugas",
 )
-HEADER_VARIANTS = {"nik": "nik", "no. kk": "no_kk", "nama lengkap": "nama", "l/p": "jenis_kelamin",
-                   "tgl lahir": "tanggal_lahir", "no hp": "no_hp"}
+HEADER_VARIANTS = {
+    "nik": "nik",
+    "no. kk": "no_kk",
+    "nama lengkap": "nama",
+    "l/p": "jenis_kelamin",
+    "tgl lahir": "tanggal_lahir",
+    "no hp": "no_hp",
+}
 STATUSES = {"layak", "tidak_layak", "meninggal", "pindah", "tidak_ditemukan"}
 SEXES = {"L": "L", "P": "P", "Laki-laki": "L", "Perempuan": "P"}
 REFERENCE = Path(__file__).resolve().parents[2] / "include" / "reference" / "wilayah_bekasi.csv"
@@ -173,8 +197,11 @@ def judged(landing):
 
 
 def _hashes(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 # ------------------------------------------------------------------------------------- tests
@@ -192,7 +219,9 @@ def test_one_file_per_village_and_period(landing):
             files = list((root / period / village).iterdir())
             plain = village.replace(".", "")
             assert [f.name for f in files] in (
-                [f"verfak_{period}_{plain}.csv"], [f"verfak_{period}_{plain}.xlsx"])
+                [f"verfak_{period}_{plain}.csv"],
+                [f"verfak_{period}_{plain}.xlsx"],
+            )
     assert sorted(summary.files) == sorted(p for p in root.rglob("*") if p.is_file())
     assert summary.periods == PERIODS
 
@@ -225,8 +254,11 @@ def test_bad_rows_are_exactly_the_rows_breaking_a_rule(landing, judged):
 def test_defective_rows_would_inflate_the_count_if_accepted(judged):
     files, _, broken = judged
     rows = {(path.name, number): row for path, numbered in files.items() for number, row in numbered}
-    layak_looking = [key for key, rules in broken.items()
-                     if rules != ["status_tidak_dikenal"] and rules != ["alasan_kosong"]]
+    layak_looking = [
+        key
+        for key, rules in broken.items()
+        if rules != ["status_tidak_dikenal"] and rules != ["alasan_kosong"]
+    ]
     assert all(rows[key]["status_verifikasi"] == "layak" for key in layak_looking)
 
 
@@ -248,7 +280,8 @@ def test_valid_rows_follow_the_contract(judged):
             if nik.startswith("3216"):
                 assert nik[4:6] in {f"{n:02d}" for n in range(1, 24)}
             visited = parse_date(row["tanggal_verifikasi"])
-            assert (visited.year, visited.month) == (year, month) and 2 <= visited.day <= 15
+            assert (visited.year, visited.month) == (year, month)
+            assert 2 <= visited.day <= 15
             age = visited.year - born.year - ((visited.month, visited.day) < (born.month, born.day))
             assert 0 <= age <= 90
             assert 0 <= int(row["pendapatan_bulanan"]) <= 1_500_000
@@ -257,10 +290,18 @@ def test_valid_rows_follow_the_contract(judged):
             phone = _text(row["no_hp"])
             assert phone == "" or re.fullmatch(r"08[0-9]{10}", phone)
             assert not _text(row["minat_pelatihan"]) or set(row["minat_pelatihan"].split(";")) <= {
-                "menjahit", "tata_boga", "perbengkelan", "salon", "las"}
-            assert _text(row["nama"]) and _text(row["alamat"]) and _text(row["petugas"])
+                "menjahit",
+                "tata_boga",
+                "perbengkelan",
+                "salon",
+                "las",
+            }
+            assert _text(row["nama"])
+            assert _text(row["alamat"])
+            assert _text(row["petugas"])
             per_village[path.parts[-2]] += 1
-        assert len(per_village) == 187 and min(per_village.values()) >= 2
+        assert len(per_village) == 187
+        assert min(per_village.values()) >= 2
     assert 3 <= len(outside_bekasi) <= 10
 
 
@@ -288,13 +329,17 @@ def test_june_follows_may(judged):
     assert may_layak <= set(june)
     assert not may_left & set(june)
     newcomers = set(june) - set(may)
-    assert len(newcomers) == 17 and all(june[n]["status_verifikasi"] == "layak" for n in newcomers)
+    assert len(newcomers) == 17
+    assert all(june[n]["status_verifikasi"] == "layak" for n in newcomers)
     june_left = {nik for nik in may_layak if june[nik]["status_verifikasi"] != "layak"}
     assert len(june_left) == 40
     assert {june[nik]["status_verifikasi"] for nik in june_left} == STATUSES - {"layak"}
-    moved = {nik for nik in may_layak
-             if (may[nik]["alamat"], may[nik]["rt"], may[nik]["rw"])
-             != (june[nik]["alamat"], june[nik]["rt"], june[nik]["rw"])}
+    moved = {
+        nik
+        for nik in may_layak
+        if (may[nik]["alamat"], may[nik]["rt"], may[nik]["rw"])
+        != (june[nik]["alamat"], june[nik]["rt"], june[nik]["rw"])
+    }
     assert moved
     assert all(may[nik]["no_kk"] == june[nik]["no_kk"] for nik in may_layak)
 

@@ -25,7 +25,11 @@ def settings_read() -> set[str]:
     for folder in ("plugins", "dags", "bench"):
         for path in (ROOT / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Constant) and isinstance(node.value, str) and NAME.fullmatch(node.value):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and NAME.fullmatch(node.value)
+                ):
                     names.add(node.value)
     for path in (ROOT / "scripts").glob("*.sh"):
         names.update(re.findall(r"\$\{(VERFAK_[A-Z0-9_]+)", path.read_text(encoding="utf-8")))

@@ -129,7 +129,8 @@ def test_parse_dates(sent, day):
 def test_parse_dates_keeps_the_index_and_dtype():
     series = pd.Series(["17/08/1975", None, "27623"], index=[10, 20, 30], dtype="object")
     parsed = parse_dates(series)
-    assert list(parsed.index) == [10, 20, 30] and str(parsed.dtype) == "datetime64[us]"
+    assert list(parsed.index) == [10, 20, 30]
+    assert str(parsed.dtype) == "datetime64[us]"
     assert parsed.iloc[0] == parsed.iloc[2] == pd.Timestamp(dt.date(1975, 8, 17))
 
 
@@ -139,7 +140,7 @@ def test_the_whitespace_class_is_exactly_what_python_calls_whitespace():
 
     from verfak.staging import _SPACE, _WS
 
-    assert _WS == f"[{_SPACE}]"
+    assert f"[{_SPACE}]" == _WS
     members = set(_SPACE)
     assert members == {chr(c) for c in range(0x110000) if re.fullmatch(r"\s", chr(c))}
 
@@ -166,8 +167,12 @@ def test_typing_stays_in_pyarrow(monkeypatch):
     pd.Series(["ab"], dtype="str").str.replace(r"(?<=a)b", "c", regex=True)
     assert calls, f"the patched {patched} did not see an element-wise operation: update this probe"
     calls.clear()
-    raw = _raw([{"nik": f"3216 0141 0190 {i:04d}", "pendapatan_bulanan": "750000", "tanggal_lahir": "01/01/1990"}
-                for i in range(1, 50)])  # fmt: skip
+    raw = _raw(
+        [
+            {"nik": f"3216 0141 0190 {i:04d}", "pendapatan_bulanan": "750000", "tanggal_lahir": "01/01/1990"}
+            for i in range(1, 50)
+        ]
+    )
     type_rows(raw, "2024-06")
     assert calls == [], f"{len(calls)} string operation(s) ran cell by cell in Python"
 
@@ -175,7 +180,10 @@ def test_typing_stays_in_pyarrow(monkeypatch):
 def _raw(rows: list[dict]) -> pd.DataFrame:
     """Raw rows as validate-and-load reads them (text, empty cells missing)."""
     frame = pd.DataFrame(
-        [{"file_id": "1", "source_row": str(i + 2), "kode_desa_folder": "32.16.01.2001", **row} for i, row in enumerate(rows)],
+        [
+            {"file_id": "1", "source_row": str(i + 2), "kode_desa_folder": "32.16.01.2001", **row}
+            for i, row in enumerate(rows)
+        ],
         columns=["file_id", "source_row", "kode_desa_folder", *COLUMNS],
-    )  # fmt: skip
+    )
     return frame.astype("str").where(frame.notna(), None)

@@ -27,7 +27,10 @@ def test_every_status_is_in_the_guide_with_the_programs_that_accept_it():
         row = table_row(status.status)
         assert status.label in row
         for name, program in programs.items():
-            assert (f"`{name}`" in row.split("|")[4]) == (status.status in program.statuses), (status.status, name)
+            assert (f"`{name}`" in row.split("|")[4]) == (status.status in program.statuses), (
+                status.status,
+                name,
+            )
 
 
 def test_every_return_column_is_in_the_guide():
