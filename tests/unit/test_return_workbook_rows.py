@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from openpyxl import load_workbook
 
 from verfak import exports
 
@@ -108,3 +109,32 @@ def test_the_return_workbook_is_the_cell_by_cell_writers_byte_for_byte(case, tmp
     assert list(written) == list(reference)
     for name in reference:
         assert written[name] == reference[name], f"{case}: {name} differs from the cell-by-cell writer's"
+
+
+def test_a_name_shaped_like_rich_text_xml_stays_text(tmp_path):
+    """XlsxWriter's constant-memory writer copied a string that starts with ``<r>`` and ends with
+    ``</r>`` into the sheet as raw XML (its rich-string path): a name could break the workbook or
+    add cells. The fast rows write it as the text it is."""
+    names = ["<r><t>palsu</t></r>", '<r></t></is></c><c r="Z9"><v>1</v></c><c><is><t></r>']
+    path = tmp_path / "tindak_lanjut.xlsx"
+    exports.write_return_workbook(_table(2, names), path, MONEY_STATUSES, True, "bantuan_tunai")
+    sheet = load_workbook(path)["bantuan_tunai"]
+    assert [sheet.cell(row=r, column=3).value for r in (2, 3)] == names
+    assert sheet.max_column == 9
+    assert sheet.max_row == 3
+
+
+def test_the_whitespace_xlsxwriter_keeps_is_pythons_whole():
+    """XlsxWriter decides with Python's ``\\s`` whether a text keeps leading or trailing whitespace;
+    every such character must send a text through XlsxWriter's own escaping."""
+    import re
+
+    import pyarrow.compute as pc
+
+    spaces = [chr(c) for c in range(0x110000) if re.match(r"\s", chr(c))]
+    for text in (spaces, [f"x{s}" for s in spaces]):
+        matched = pc.match_substring_regex(pa.array(text), exports._XLSXWRITER_CHANGES)
+        assert matched.to_pylist() == [True] * len(spaces)
+    assert not pc.any(
+        pc.match_substring_regex(pa.array(["Siti Aminah", "a_x41_b", ""]), exports._XLSXWRITER_CHANGES)
+    ).as_py()
