@@ -105,3 +105,12 @@ def test_the_generated_table_follows_the_registry():
 def test_a_docs_page_without_the_markers_is_refused():
     with pytest.raises(ValueError, match="section"):
         with_rejection_table("| kode | artinya |\n")
+
+
+def test_the_gate_reads_every_contract_column_of_raw_rows():
+    """include/sql/staging/select_period_rows.sql names the raw columns one by one: in the contract's order."""
+    sql = (PACKAGE.parents[1] / "include" / "sql" / "staging" / "select_period_rows.sql").read_text(
+        encoding="utf-8"
+    )
+    select_list = sql[sql.index("AS kode_desa_folder,") : sql.index("EXISTS")]
+    assert tuple(re.findall(r"\br\.([a-z_]+)", select_list)) == columns.COLUMNS
