@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from verfak.columns import STATUS_VALUES
 from verfak.sample_data import (
     BULAN,
     BUSINESS_INTERESTS,
@@ -71,8 +72,8 @@ from verfak.sample_data import (
 
 __all__ = ["BenchPlan", "BenchSummary", "build_bench_rows", "generate_bench_landing", "write_baseline_csv"]
 
-LAYAK = "layak"
-LEAVING = ("tidak_layak", "meninggal", "pindah", "tidak_ditemukan")
+LAYAK, *_LEAVING = STATUS_VALUES
+LEAVING = tuple(_LEAVING)
 LEAVING_SHARES = (45, 22, 20, 13)  # as in the sample's leavers
 LAYAK_SHARE = 0.97
 DEFECT_KINDS = tuple(DEFECT_RULES)

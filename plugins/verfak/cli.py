@@ -121,6 +121,20 @@ def _agency_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rules_doc(args: argparse.Namespace) -> int:
+    from verfak.rules import REJECTION_DOC, rejection_table, with_rejection_table
+
+    if not args.write:
+        print(rejection_table(), end="")
+        return 0
+    text = REJECTION_DOC.read_text(encoding="utf-8")
+    updated = with_rejection_table(text)
+    if updated != text:
+        REJECTION_DOC.write_text(updated, encoding="utf-8")
+    print(f"[rules-doc] {REJECTION_DOC}: {'updated' if updated != text else 'already up to date'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="python -m verfak", description=__doc__)
@@ -166,6 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     source.add_argument("--no-login", action="store_true", help="take the role's login away instead")
     p.set_defaults(func=_agency_password)
+
+    p = commands.add_parser(
+        "rules-doc",
+        help="print the table of file rejection codes from the rule registry (docs/submissions.md)",
+    )
+    p.add_argument("--write", action="store_true", help="rewrite the table in docs/submissions.md")
+    p.set_defaults(func=_rules_doc)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -49,7 +49,7 @@ from pathlib import Path
 
 from verfak import bounds
 from verfak.bounds import Limits, OverLimit
-from verfak.columns import COLUMNS, LABELS, REQUIRED, canonical_column
+from verfak.columns import COLUMNS, LABELS, MUST_BE_TEXT, PHONE, REQUIRED, canonical_column
 
 SUPPORTED_SUFFIXES = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
 HEADER_SEARCH_ROWS = 30
@@ -59,8 +59,6 @@ _DELIMITERS = (",", ";", "\t", "|")
 _SCIENTIFIC = re.compile(r"^\s*'?[0-9](?:[.,][0-9]+)?[eE][+]?[0-9]+\s*$")
 _THROUGH_A_NUMBER = re.compile(r"^\s*'?[0-9]{6,}[.,]0+\s*$")  # 3216011234567890.0
 _COLUMN_INDEX = {name: i for i, name in enumerate(COLUMNS)}
-_MUST_BE_TEXT = ("nik", "no_kk")  # an ID that went through a number rejects the row
-_PHONE = "no_hp"  # ... a phone number only warns (it is optional)
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
@@ -106,7 +104,7 @@ class Contract:
         return {name: i for i, name in enumerate(self.columns)}
 
 
-VILLAGE = Contract(COLUMNS, REQUIRED, LABELS, canonical_column, _MUST_BE_TEXT, _PHONE)
+VILLAGE = Contract(COLUMNS, REQUIRED, LABELS, canonical_column, MUST_BE_TEXT, PHONE)
 
 
 @dataclass(frozen=True)
@@ -249,12 +247,12 @@ def _phone_issue(source_row: int, kind: str, text: str) -> RowIssue:
             f"No. HP diketik sebagai angka di Excel sehingga angka 0 di depan hilang (tertulis {text}). "
             "Ubah format kolom No. HP menjadi Teks lalu ketik ulang, misalnya 081234567890."
         )
-        return RowIssue(source_row, "no_hp_diketik_angka", _PHONE, text, message, "warning")
+        return RowIssue(source_row, "no_hp_diketik_angka", PHONE, text, message, "warning")
     message = (
         f"No. HP tertulis dalam notasi ilmiah ({text.strip()}) sehingga digitnya hilang dan nomor tidak "
         "dipakai. Ubah format kolom No. HP menjadi Teks lalu ketik ulang, misalnya 081234567890."
     )
-    return RowIssue(source_row, "no_hp_notasi_ilmiah", _PHONE, text, message, "warning")
+    return RowIssue(source_row, "no_hp_notasi_ilmiah", PHONE, text, message, "warning")
 
 
 # --- header --------------------------------------------------------------------------------------

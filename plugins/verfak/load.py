@@ -34,7 +34,7 @@ import pandas as pd
 from verfak import config, db
 from verfak.feedback import write_feedback
 from verfak.quality import FAILURE_COLUMNS, GateSample, check_rows, run_village_checks
-from verfak.rules import RULES, VILLAGE_RULES, evaluate
+from verfak.rules import RULES, VILLAGE_RULES, evaluate, upsert_rules
 from verfak.safe_text import shorten_sql_params
 from verfak.staging import STAGING_COLUMNS, period_bounds, type_rows, typed_keys, with_period_counts
 
@@ -329,17 +329,7 @@ def validate_and_load_period(
             )
 
             # 3. Issues, core, village rules, counts: the batch's villages only.
-            cur.executemany(
-                """INSERT INTO quality.rule (rule_id, severity, column_name, expectation, message, description)
-                   VALUES (%s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (rule_id) DO UPDATE SET severity = EXCLUDED.severity,
-                       column_name = EXCLUDED.column_name, expectation = EXCLUDED.expectation,
-                       message = EXCLUDED.message, description = EXCLUDED.description""",
-                [
-                    (r.rule_id, r.severity, r.column, r.expectation, r.message, r.description)
-                    for r in (*RULES, *VILLAGE_RULES)
-                ],
-            )
+            upsert_rules(cur)  # the whole registry (a rule changed since the last migrate is current)
             cur.execute(
                 """INSERT INTO quality.validation_run (period, dag_run_id, started_at, finished_at, rows_validated,
                        rows_passed, rows_failed, gx_success, data_docs_index)

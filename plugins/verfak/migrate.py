@@ -67,10 +67,11 @@ def migrate(conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
 
 
 def load_outcome_reference(cur) -> None:
-    """Upsert the outcome statuses (``verfak.outcomes``) and the outcome rules' messages (``quality.rule``),
-    which the SQL checks and the agencies' function read."""
+    """Upsert the outcome statuses (``verfak.outcomes``) and the rule registry (``quality.rule``: every
+    rule and code of ``verfak.rules``; the SQL checks and the agencies' function read the outcome rules'
+    messages there)."""
     from verfak.outcomes import FIRST, STATUSES
-    from verfak.rules import OUTCOME_RULES
+    from verfak.rules import upsert_rules
 
     cur.executemany(
         """INSERT INTO ref.outcome_status (status, label, allowed_first, allowed_after, money, category)
@@ -89,13 +90,7 @@ def load_outcome_reference(cur) -> None:
             for s in STATUSES
         ],
     )
-    cur.executemany(
-        """INSERT INTO quality.rule (rule_id, severity, column_name, expectation, message, description)
-           VALUES (%s, %s, %s, %s, %s, %s)
-           ON CONFLICT (rule_id) DO UPDATE SET severity = EXCLUDED.severity, column_name = EXCLUDED.column_name,
-               expectation = EXCLUDED.expectation, message = EXCLUDED.message, description = EXCLUDED.description""",
-        [(r.rule_id, r.severity, r.column, r.expectation, r.message, r.description) for r in OUTCOME_RULES],
-    )
+    upsert_rules(cur)  # the whole registry: row rules, village checks, outcome rules, intake and file codes
 
 
 def load_reference(cur) -> None:

@@ -15,11 +15,22 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
-from verfak.columns import LABELS, MAX_LENGTHS
-from verfak.staging import STATUS_VALUES
+from verfak.columns import (
+    BY_NAME,
+    LABELS,
+    LAYAK,
+    MAX_LENGTHS,
+    MUST_BE_TEXT,
+    PHONE,
+    SEX_VALUES,
+    STATUS_VALUES,
+    YES_NO_VALUES,
+    one_of,
+)
 
 SUITE_NAME = "verfak_verifikasi"
 VILLAGE_SUITE_NAME = "verfak_desa"
@@ -29,19 +40,19 @@ VILLAGE_SUITE_NAME = "verfak_desa"
 class Rule:
     rule_id: str
     severity: str  # error | warning
-    column: str  # the submission column the village must look at
+    column: str | None  # the submission column the village must look at (None: the whole file)
     message: str  # Indonesian, what to fix
     expectation: str  # Great Expectations expectation class
     kwargs: dict = field(default_factory=dict)
     description: str = ""
 
 
-def _required(column: str, label: str, example: str = "", typed_column: str | None = None) -> Rule:
+def _required(column: str, example: str = "", typed_column: str | None = None) -> Rule:
     return Rule(
         f"{column}_wajib",
         "error",
         column,
-        f"{label} wajib diisi.{(' ' + example) if example else ''}",
+        f"{LABELS[column]} wajib diisi.{(' ' + example) if example else ''}",
         "ExpectColumnValuesToNotBeNull",
         {"column": typed_column or column},
         f"{column} is required",
@@ -63,6 +74,10 @@ def _max_length(column: str) -> Rule:
     )
 
 
+_NIK_DIGITS = BY_NAME["nik"].digits
+_KK_DIGITS = BY_NAME["no_kk"].digits
+
+
 def _if(column: str, operator: str, value) -> dict:
     """Apply the rule only to rows where ``column <operator> value`` (``==``, ``>=`` or ``in``)."""
     return {"row_condition": (column, operator, value)}
@@ -70,41 +85,38 @@ def _if(column: str, operator: str, value) -> dict:
 
 RULES: tuple[Rule, ...] = (
     # --- required values ---------------------------------------------------------------------
-    _required("nik", "NIK", "Tulis 16 digit NIK sesuai KTP/KK."),
-    _required("no_kk", "No. KK", "Tulis 16 digit nomor Kartu Keluarga."),
-    _required("nama", "Nama"),
-    _required("jenis_kelamin", "Jenis Kelamin", "Isi L atau P."),
+    _required("nik", f"Tulis {_NIK_DIGITS} digit NIK sesuai KTP/KK."),
+    _required("no_kk", f"Tulis {_KK_DIGITS} digit nomor Kartu Keluarga."),
+    _required("nama"),
+    _required("jenis_kelamin", f"Isi {' atau '.join(SEX_VALUES)}."),
     _required(
         "tanggal_lahir",
-        "Tanggal Lahir",
         "Tulis sebagai DD/MM/YYYY, misalnya 17/08/1975.",
         "tanggal_lahir_terbaca",
     ),
-    _required("alamat", "Alamat"),
+    _required("alamat"),
     _required(
-        "kode_desa", "Kode Desa", "Tulis kode desa Kemendagri, misalnya 32.16.12.2003.", "kode_desa_baris"
+        "kode_desa",
+        "Tulis kode desa Kemendagri, misalnya 32.16.12.2003.",
+        BY_NAME["kode_desa"].staged_as,
     ),
-    _required(
-        "status_verifikasi",
-        "Status Verifikasi",
-        "Isi salah satu: layak, tidak_layak, meninggal, pindah, tidak_ditemukan.",
-    ),
+    _required("status_verifikasi", f"Isi salah satu: {one_of(STATUS_VALUES)}."),
     _required(
         "tanggal_verifikasi",
-        "Tanggal Verifikasi",
         "Tulis tanggal kunjungan lapangan, DD/MM/YYYY.",
         "tanggal_verifikasi_terbaca",
     ),
-    _required("petugas", "Petugas", "Tulis nama petugas verifikasi."),
+    _required("petugas", "Tulis nama petugas verifikasi."),
     # --- NIK and KK ----------------------------------------------------------------------------
     Rule(
         "nik_16_digit",
         "error",
         "nik",
-        "NIK harus 16 digit angka. Periksa kembali dengan KTP/KK (jangan ada huruf atau digit yang hilang).",
+        f"NIK harus {_NIK_DIGITS} digit angka. Periksa kembali dengan KTP/KK (jangan ada huruf atau digit yang "
+        "hilang).",
         "ExpectColumnValuesToMatchRegex",
-        {"column": "nik", "regex": r"^[0-9]{16}$"},
-        "NIK is 16 digits",
+        {"column": "nik", "regex": f"^[0-9]{{{_NIK_DIGITS}}}$"},
+        f"NIK is {_NIK_DIGITS} digits",
     ),
     Rule(
         "nik_tanggal_valid",
@@ -148,7 +160,7 @@ RULES: tuple[Rule, ...] = (
             "column_A": "nik_jenis_kelamin",
             "column_B": "jenis_kelamin",
             "ignore_row_if": "either_value_is_missing",
-            **_if("jenis_kelamin", "in", ["L", "P"]),
+            **_if("jenis_kelamin", "in", list(SEX_VALUES)),
         },
         "sex agrees with the NIK",
     ),
@@ -165,10 +177,10 @@ RULES: tuple[Rule, ...] = (
         "no_kk_16_digit",
         "error",
         "no_kk",
-        "No. KK harus 16 digit angka. Periksa kembali dengan Kartu Keluarga.",
+        f"No. KK harus {_KK_DIGITS} digit angka. Periksa kembali dengan Kartu Keluarga.",
         "ExpectColumnValuesToMatchRegex",
-        {"column": "no_kk", "regex": r"^[0-9]{16}$"},
-        "KK number is 16 digits",
+        {"column": "no_kk", "regex": f"^[0-9]{{{_KK_DIGITS}}}$"},
+        f"KK number is {_KK_DIGITS} digits",
     ),
     # --- duplicates ----------------------------------------------------------------------------
     Rule(
@@ -206,7 +218,7 @@ RULES: tuple[Rule, ...] = (
         "jenis_kelamin",
         "Jenis Kelamin harus L (Laki-laki) atau P (Perempuan).",
         "ExpectColumnValuesToBeInSet",
-        {"column": "jenis_kelamin", "value_set": ["L", "P"]},
+        {"column": "jenis_kelamin", "value_set": list(SEX_VALUES)},
         "sex is L or P",
     ),
     Rule(
@@ -231,7 +243,7 @@ RULES: tuple[Rule, ...] = (
         "status_verifikasi_valid",
         "error",
         "status_verifikasi",
-        "Status Verifikasi harus salah satu dari: layak, tidak_layak, meninggal, pindah, tidak_ditemukan.",
+        f"Status Verifikasi harus salah satu dari: {one_of(STATUS_VALUES)}.",
         "ExpectColumnValuesToBeInSet",
         {"column": "status_verifikasi", "value_set": list(STATUS_VALUES)},
         "status in its set",
@@ -240,11 +252,11 @@ RULES: tuple[Rule, ...] = (
         "alasan_wajib",
         "error",
         "alasan",
-        "Alasan wajib diisi bila status bukan 'layak' (misalnya: sudah bekerja tetap, meninggal dunia tanggal ..., "
+        f"Alasan wajib diisi bila status bukan '{LAYAK}' (misalnya: sudah bekerja tetap, meninggal dunia tanggal ..., "
         "pindah ke ...).",
         "ExpectColumnValuesToNotBeNull",
         {"column": "alasan", **_if("perlu_alasan", "==", True)},
-        "a reason when the status is not layak",
+        f"a reason when the status is not {LAYAK}",
     ),
     Rule(
         "tanggal_verifikasi_valid",
@@ -304,10 +316,10 @@ RULES: tuple[Rule, ...] = (
         "memiliki_usaha_valid",
         "warning",
         "memiliki_usaha",
-        "Memiliki Usaha diisi 'ya' atau 'tidak'. Nilai lain diabaikan.",
+        f"Memiliki Usaha diisi {' atau '.join(repr(v) for v in YES_NO_VALUES)}. Nilai lain diabaikan.",
         "ExpectColumnValuesToBeInSet",
-        {"column": "memiliki_usaha", "value_set": ["ya", "tidak"]},
-        "has a business is ya/tidak",
+        {"column": "memiliki_usaha", "value_set": list(YES_NO_VALUES)},
+        f"has a business is {'/'.join(YES_NO_VALUES)}",
     ),
     # --- region --------------------------------------------------------------------------------
     Rule(
@@ -492,6 +504,209 @@ OUTCOME_RULES: tuple[Rule, ...] = (
 )
 OUTCOME_RULES_BY_ID = {rule.rule_id: rule for rule in OUTCOME_RULES}
 assert len(OUTCOME_RULES_BY_ID) == len(OUTCOME_RULES), "outcome rule ids must be unique"
+
+
+# --- reading a file: row issues found at intake and whole-file rejections ----------------------
+# Not Great Expectations rules (they are found while a file is read, by ``verfak.intake``,
+# ``verfak.ingest`` and ``verfak.bounds``), but in the same registry so that ``quality.rule`` lists
+# every code a village or an engineer can see. The message a village gets is written where the
+# problem is found (it names the cell, the sheet, the limit); ``message`` here says what the code
+# means, in Indonesian, and is the docs' table of codes (``python -m verfak rules-doc``).
+INTAKE = "intake"  # the ``expectation`` of a row issue found while reading
+FILE = "file"  # the ``expectation`` of a whole-file rejection
+
+INTAKE_RULES: tuple[Rule, ...] = (
+    Rule(
+        "id_diketik_angka",
+        "error",
+        ", ".join(MUST_BE_TEXT),
+        "NIK/No. KK diketik sebagai angka di Excel (sel angka, atau berakhiran .0): digit terakhir bisa hilang, "
+        "baris ditolak.",
+        INTAKE,
+        {},
+        "a NIK or No. KK that went through a number in Excel (a numeric cell, or a .0 tail): the row is rejected",
+    ),
+    Rule(
+        "id_notasi_ilmiah",
+        "error",
+        ", ".join(MUST_BE_TEXT),
+        "NIK/No. KK tertulis dalam notasi ilmiah (3.21601E+15): digitnya sudah hilang, baris ditolak.",
+        INTAKE,
+        {},
+        "a NIK or No. KK in scientific notation: digits lost, the row is rejected",
+    ),
+    Rule(
+        "no_hp_diketik_angka",
+        "warning",
+        PHONE,
+        "No. HP diketik sebagai angka di Excel sehingga angka 0 di depan hilang.",
+        INTAKE,
+        {},
+        "a phone number typed as a number (leading 0 lost): warning, the row passes",
+    ),
+    Rule(
+        "no_hp_notasi_ilmiah",
+        "warning",
+        PHONE,
+        "No. HP tertulis dalam notasi ilmiah sehingga digitnya hilang; nomor tidak dipakai.",
+        INTAKE,
+        {},
+        "a phone number in scientific notation: warning, the number is not used",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class FileRejection:
+    """Codes of a whole file rejected, sharing one meaning (one line of the docs' table)."""
+
+    codes: tuple[str, ...]
+    meaning: str  # Indonesian, for the village: the docs' table and quality.rule.message
+    description: str  # English, for the engineers: quality.rule.description
+    village: bool = True  # a village submission's code (False: the agencies' return files only)
+
+
+FILE_REJECTIONS: tuple[FileRejection, ...] = (
+    FileRejection(("file_kosong",), "file 0 byte atau tanpa isi", "empty file"),
+    FileRejection(("tanpa_data",), "hanya baris judul kolom, tanpa baris data", "a header and no data row"),
+    FileRejection(
+        ("header_tidak_ditemukan",),
+        "tidak ada baris judul kolom di 30 baris pertama",
+        "no header row in the first 30 rows",
+    ),
+    FileRejection(
+        ("kolom_wajib_tidak_ada",),
+        "ada kolom wajib yang tidak ditemukan (disebutkan namanya)",
+        "a required column is missing",
+    ),
+    FileRejection(
+        ("file_pdf",),
+        "file PDF (hasil cetak/pindaian) yang diberi nama `.xlsx`/`.csv`",
+        "a PDF named .xlsx/.csv",
+    ),
+    FileRejection(("excel_berpassword",), "file Excel dengan kata sandi", "a password-protected workbook"),
+    FileRejection(
+        ("excel_tidak_terbaca",),
+        "file rusak, atau file lain yang diganti namanya",
+        "a broken workbook, or another file renamed",
+    ),
+    FileRejection(("bukan_csv",), "file bernama `.csv` yang isinya bukan teks", "a .csv that is not text"),
+    FileRejection(
+        ("csv_rusak",), "CSV dengan tanda kutip yang tidak ditutup", "a CSV with a quote never closed"
+    ),
+    FileRejection(
+        ("format_tidak_didukung",),
+        "jenis file lain (`.pdf`, `.docx`, `.ods`, ...)",
+        "a file type that is not read",
+    ),
+    FileRejection(
+        ("desa_tidak_dikenal",),
+        "nama folder bukan kode desa/kelurahan Kabupaten Bekasi",
+        "the folder is not a Bekasi village code",
+    ),
+    FileRejection(
+        ("kode_desa_tidak_sesuai_folder",),
+        "kolom Kode Desa berisi desa lain dari folder tempat file diletakkan",
+        "the Kode Desa column names only other villages than the folder's",
+    ),
+    FileRejection(
+        ("periode_tidak_dikenal", "lokasi_tidak_sesuai"),
+        "folder periode bukan `YYYY-MM`, atau file tidak di `<periode>/<kode desa>/` (umpan balik tetap dikirim ke "
+        "desa yang kodenya terbaca dari nama folder, misalnya `2024-6/32.16.12.2003/` atau "
+        "`2024-06/3216122003/lain/`)",
+        "the period folder is not YYYY-MM, or the file is not in <period>/<village>/",
+    ),
+    FileRejection(
+        ("file_terlalu_besar",),
+        "file lebih besar dari batas (bawaan 50 MB)",
+        "over VERFAK_MAX_FILE_MB",
+    ),
+    FileRejection(
+        ("arsip_mencurigakan",),
+        "file Excel yang isinya tidak wajar: terlalu banyak bagian, membengkak lebih dari 256 MB atau lebih dari 100 "
+        "kali saat dibuka (*zip bomb*)",
+        "a workbook that unpacks too much, too many members or at too high a ratio (zip bomb)",
+    ),
+    FileRejection(
+        ("sheet_terlalu_luas",),
+        "sheet terpakai (atau mengaku terpakai) lebih dari 100.000 baris, 256 kolom atau 5.000.000 sel, misalnya "
+        "karena satu sel terisi jauh di `XFD1048576`; pesannya menyebut sheet dan sel terjauh",
+        "a sheet's declared or real extent over VERFAK_MAX_ROWS/COLUMNS/CELLS",
+    ),
+    FileRejection(
+        ("terlalu_banyak_baris", "terlalu_banyak_kolom"),
+        "CSV dengan lebih dari 100.000 baris atau lebih dari 256 kolom dalam satu baris",
+        "a CSV over VERFAK_MAX_ROWS rows or VERFAK_MAX_COLUMNS columns in a record",
+    ),
+    FileRejection(
+        ("sel_terlalu_panjang",),
+        "satu sel berisi lebih dari 100.000 karakter (Excel sendiri hanya 32.767); sel yang panjang tetapi di bawah "
+        "batas ini diperiksa per baris di pemeriksaan kualitas",
+        "a cell over VERFAK_MAX_CELL_CHARS characters",
+    ),
+    FileRejection(
+        ("file_gagal_diproses",),
+        "kesalahan di sistem Dinas Sosial saat membaca file (bukan kesalahan desa); petugas data menanganinya",
+        "reading failed with an unexpected error (a bug, not the village's fault)",
+    ),
+    FileRejection(
+        ("program_tidak_dikenal",),
+        "folder program bukan nama program yang dikenal",
+        "an agency's return file in a folder that is not a program",
+        village=False,
+    ),
+)
+
+FILE_RULES: tuple[Rule, ...] = tuple(
+    Rule(code, "error", None, entry.meaning, FILE, {}, entry.description)
+    for entry in FILE_REJECTIONS
+    for code in entry.codes
+)
+FILE_CODES = frozenset(rule.rule_id for rule in FILE_RULES)
+
+#: Every rule and code of the pipeline: what ``quality.rule`` holds (``upsert_registry``).
+REGISTRY: tuple[Rule, ...] = (*RULES, *VILLAGE_RULES, *OUTCOME_RULES, *INTAKE_RULES, *FILE_RULES)
+assert len({rule.rule_id for rule in REGISTRY}) == len(REGISTRY), (
+    "rule ids must be unique across the registry"
+)
+
+_UPSERT_RULE = """INSERT INTO quality.rule (rule_id, severity, column_name, expectation, message, description)
+   VALUES (%s, %s, %s, %s, %s, %s)
+   ON CONFLICT (rule_id) DO UPDATE SET severity = EXCLUDED.severity, column_name = EXCLUDED.column_name,
+       expectation = EXCLUDED.expectation, message = EXCLUDED.message, description = EXCLUDED.description"""
+
+
+def upsert_rules(cur, rules=REGISTRY) -> None:
+    """Write ``rules`` (default: the whole registry) into ``quality.rule``."""
+    cur.executemany(
+        _UPSERT_RULE,
+        [(r.rule_id, r.severity, r.column, r.expectation, r.message, r.description) for r in rules],
+    )
+
+
+def rejection_table() -> str:
+    """The docs' table of the codes of a village file rejected as a whole (docs/submissions.md)."""
+    lines = ["| kode | artinya |", "| --- | --- |"]
+    for entry in FILE_REJECTIONS:
+        if entry.village:
+            lines.append(f"| {', '.join(f'`{code}`' for code in entry.codes)} | {entry.meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+#: Where the table is in the docs, between these two lines.
+REJECTION_DOC = Path(__file__).resolve().parents[2] / "docs" / "submissions.md"
+DOC_BEGIN = (
+    "<!-- generated by `python -m verfak rules-doc --write` from verfak.rules.FILE_REJECTIONS: edit there -->"
+)
+DOC_END = "<!-- end of the generated table -->"
+
+
+def with_rejection_table(text: str) -> str:
+    """``text`` (the docs page) with the table between ``DOC_BEGIN`` and ``DOC_END`` regenerated."""
+    before, found, rest = text.partition(DOC_BEGIN + "\n")
+    if not found or DOC_END not in rest:
+        raise ValueError(f"the docs page has no {DOC_BEGIN!r} ... {DOC_END!r} section")
+    return before + DOC_BEGIN + "\n" + rejection_table() + rest[rest.index(DOC_END) :]
 
 
 def _rule_kwargs(rule: Rule, known_villages=()) -> dict:

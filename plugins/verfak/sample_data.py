@@ -54,6 +54,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
+from verfak.columns import COLUMNS, CONTRACT, DATE_COLUMNS, ID_COLUMNS, STATUS_VALUES
+
 __all__ = [
     "COLUMNS",
     "DEFECT_RULES",
@@ -91,69 +93,11 @@ BULAN = {
     "12": "Desember",
 }
 
-COLUMNS = (
-    "nik",
-    "no_kk",
-    "nama",
-    "jenis_kelamin",
-    "tanggal_lahir",
-    "hubungan_keluarga",
-    "alamat",
-    "rt",
-    "rw",
-    "kode_desa",
-    "status_verifikasi",
-    "alasan",
-    "desil",
-    "pekerjaan",
-    "pendidikan",
-    "pendapatan_bulanan",
-    "minat_pelatihan",
-    "memiliki_usaha",
-    "minat_usaha",
-    "no_hp",
-    "tanggal_verifikasi",
-    "petugas",
-)
-OFFICE_LABELS = dict(
-    zip(
-        COLUMNS,
-        (
-            "NIK",
-            "No. KK",
-            "Nama Lengkap",
-            "L/P",
-            "Tgl Lahir",
-            "Hubungan Keluarga",
-            "Alamat",
-            "RT",
-            "RW",
-            "Kode Desa",
-            "Status Verifikasi",
-            "Alasan",
-            "Desil",
-            "Pekerjaan",
-            "Pendidikan",
-            "Pendapatan Bulanan",
-            "Minat Pelatihan",
-            "Memiliki Usaha",
-            "Minat Usaha",
-            "No HP",
-            "Tanggal Verifikasi",
-            "Petugas",
-        ),
-    )
-)
-TEXT_ID_COLUMNS = ("nik", "no_kk", "rt", "rw", "no_hp")
-DATE_COLUMNS = ("tanggal_lahir", "tanggal_verifikasi")
+OFFICE_LABELS = {c.name: c.office_header for c in CONTRACT}
+# kode_desa is written as a plain cell (the contract keeps it as text too; the sample's files predate that)
+TEXT_ID_COLUMNS = tuple(c for c in ID_COLUMNS if c != "kode_desa")
 
-LAYAK, TIDAK_LAYAK, MENINGGAL, PINDAH, TIDAK_DITEMUKAN = (
-    "layak",
-    "tidak_layak",
-    "meninggal",
-    "pindah",
-    "tidak_ditemukan",
-)
+LAYAK, TIDAK_LAYAK, MENINGGAL, PINDAH, TIDAK_DITEMUKAN = STATUS_VALUES
 LEAVING_STATUSES = (TIDAK_LAYAK, MENINGGAL, PINDAH, TIDAK_DITEMUKAN)
 
 # File formats, one per village (the same template both months, as villages do).

@@ -15,10 +15,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from verfak.columns import COLUMNS
+from verfak.columns import COLUMNS, CONTRACT, DATE_COLUMNS, LAYAK, STAGING_TABLE_COLUMNS, STATUS_VALUES
 from verfak.nik import nik_columns
 
-STATUS_VALUES = ("layak", "tidak_layak", "meninggal", "pindah", "tidak_ditemukan")
+#: Free text, trimmed: the text columns that are neither an identifier nor a value from a list.
+_FREE_TEXT = tuple(c.name for c in CONTRACT if c.type == "text" and not c.id_text and not c.values)
 _SEX = {
     "L": "L",
     "LAKI-LAKI": "L",
@@ -240,17 +241,7 @@ def type_rows(raw: pd.DataFrame, period: str) -> pd.DataFrame:
     out["kode_desa"] = raw["kode_desa_folder"].astype("str")
     out["kode_kecamatan_folder"] = out["kode_desa"].str.slice(0, 8)
 
-    for column in (
-        "nama",
-        "hubungan_keluarga",
-        "alamat",
-        "alasan",
-        "pekerjaan",
-        "pendidikan",
-        "minat_usaha",
-        "petugas",
-        "minat_pelatihan",
-    ):
+    for column in _FREE_TEXT:
         out[column] = _text(raw[column])
     out["minat_pelatihan"] = (
         out["minat_pelatihan"].str.lower().str.replace(f"{_WS}*[;,]{_WS}*", ";", regex=True)
@@ -268,7 +259,7 @@ def type_rows(raw: pd.DataFrame, period: str) -> pd.DataFrame:
     usaha = _text(raw["memiliki_usaha"]).str.lower()
     out["memiliki_usaha"] = usaha.map(_YES_NO).where(usaha.isin(list(_YES_NO)), usaha)
 
-    for column in ("tanggal_lahir", "tanggal_verifikasi"):
+    for column in DATE_COLUMNS:
         out[column] = parse_dates(raw[column])
         out[f"{column}_terbaca"] = _readable(_text(raw[column]), out[column])
 
@@ -289,7 +280,7 @@ def type_rows(raw: pd.DataFrame, period: str) -> pd.DataFrame:
     out["hari_verifikasi_sebelum_akhir_periode"] = (period_end - out["tanggal_verifikasi"]).dt.days.astype(
         "Int64"
     )
-    out["perlu_alasan"] = out["status_verifikasi"].isin([s for s in STATUS_VALUES if s != "layak"])
+    out["perlu_alasan"] = out["status_verifikasi"].isin([s for s in STATUS_VALUES if s != LAYAK])
     out = out.join(nik_columns(out["nik"].fillna(""), reference_date=end))
     birth = out["tanggal_lahir"].dt  # DDMMYY as in the NIK (strftime is ten times slower)
     ddmmyy = (birth.day * 10000 + birth.month * 100 + birth.year % 100).astype("Int64")
@@ -336,36 +327,8 @@ def with_period_counts(typed: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFram
     return typed
 
 
-#: The staging.verifikasi columns written after validation (the typed contract, not the helpers).
-STAGING_COLUMNS = (
-    "file_id",
-    "source_row",
-    "period",
-    "kode_desa",
-    "nik",
-    "no_kk",
-    "nama",
-    "jenis_kelamin",
-    "tanggal_lahir",
-    "hubungan_keluarga",
-    "alamat",
-    "rt",
-    "rw",
-    "kode_desa_baris",
-    "status_verifikasi",
-    "alasan",
-    "desil",
-    "pekerjaan",
-    "pendidikan",
-    "pendapatan_bulanan",
-    "minat_pelatihan",
-    "memiliki_usaha",
-    "minat_usaha",
-    "no_hp",
-    "tanggal_verifikasi",
-    "petugas",
-    "has_error",
-    "has_warning",
-)
+#: The staging.verifikasi columns written after validation (the typed contract, not the helpers):
+#: ``verfak.columns.STAGING_TABLE_COLUMNS``.
+STAGING_COLUMNS: tuple[str, ...] = tuple(name for name, _ in STAGING_TABLE_COLUMNS)
 
 RAW_COLUMNS = COLUMNS

@@ -27,41 +27,25 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
-from verfak.columns import COLUMNS, REQUIRED
-from verfak.staging import STATUS_VALUES
+from verfak.columns import (
+    BY_NAME,
+    COLUMNS,
+    CONTRACT,
+    DATE_COLUMNS,
+    ID_COLUMNS,
+    REQUIRED,
+    SEX_VALUES,
+    STATUS_VALUES,
+    one_of,
+)
 
 DATA_SHEET = "Data"
 README_SHEET = "Petunjuk"
 DATA_ROWS = 1000  # rows formatted (Text on ID columns, date format on dates) below the header
-TEXT_COLUMNS = ("nik", "no_kk", "rt", "rw", "kode_desa", "no_hp")
-DATE_COLUMNS = ("tanggal_lahir", "tanggal_verifikasi")
 TIMESTAMP = datetime(2024, 7, 1, 8, 0, 0)
 
 #: The header label of each column (a note in brackets says what to type; the reader ignores it).
-HEADERS: dict[str, str] = {
-    "nik": "NIK",
-    "no_kk": "No. KK",
-    "nama": "Nama Lengkap",
-    "jenis_kelamin": "Jenis Kelamin (L/P)",
-    "tanggal_lahir": "Tanggal Lahir (DD/MM/YYYY)",
-    "hubungan_keluarga": "Hubungan Keluarga",
-    "alamat": "Alamat",
-    "rt": "RT",
-    "rw": "RW",
-    "kode_desa": "Kode Desa",
-    "status_verifikasi": "Status Verifikasi",
-    "alasan": "Alasan",
-    "desil": "Desil (1-10)",
-    "pekerjaan": "Pekerjaan",
-    "pendidikan": "Pendidikan",
-    "pendapatan_bulanan": "Pendapatan Bulanan (Rp)",
-    "minat_pelatihan": "Minat Pelatihan",
-    "memiliki_usaha": "Memiliki Usaha (ya/tidak)",
-    "minat_usaha": "Minat Usaha",
-    "no_hp": "No. HP",
-    "tanggal_verifikasi": "Tanggal Verifikasi (DD/MM/YYYY)",
-    "petugas": "Petugas",
-}
+HEADERS: dict[str, str] = {c.name: c.header for c in CONTRACT}
 
 _WIDTHS = {
     "nik": 20,
@@ -96,8 +80,8 @@ README_LINES: tuple[str, ...] = (
     ),
     "4. Tanggal Lahir dan Tanggal Verifikasi ditulis DD/MM/YYYY, misalnya 17/08/1975.",
     (
-        "5. Jenis Kelamin: L atau P. Status Verifikasi: layak, tidak_layak, meninggal, pindah, tidak_ditemukan. "
-        "Alasan wajib diisi bila status bukan layak."
+        f"5. Jenis Kelamin: {' atau '.join(SEX_VALUES)}. Status Verifikasi: {one_of(STATUS_VALUES)}. "
+        f"Alasan wajib diisi bila status bukan {STATUS_VALUES[0]}."
     ),
     "6. Kode Desa: kode Kemendagri desa/kelurahan Anda, misalnya 32.16.12.2003, sama untuk semua baris.",
     (
@@ -121,30 +105,8 @@ README_LINES: tuple[str, ...] = (
 )
 
 _COLUMN_HELP: dict[str, tuple[str, str]] = {
-    # column: (what to type, example)
-    "nik": ("16 digit NIK sesuai KTP/KK, sebagai teks", "3216xxxxxxxxxxxx"),  # no real-looking NIK in a form
-    "no_kk": ("16 digit nomor Kartu Keluarga, sebagai teks", "3216xxxxxxxxxxxx"),
-    "nama": ("nama lengkap sesuai KTP/KK", "Siti Aminah"),
-    "jenis_kelamin": ("L atau P", "P"),
-    "tanggal_lahir": ("DD/MM/YYYY", "17/08/1975"),
-    "hubungan_keluarga": ("hubungan dengan kepala keluarga", "Istri"),
-    "alamat": ("kampung/jalan", "Kp. Bulak Rawa"),
-    "rt": ("nomor RT", "003"),
-    "rw": ("nomor RW", "005"),
-    "kode_desa": ("kode Kemendagri desa/kelurahan", "32.16.12.2003"),
-    "status_verifikasi": ("layak, tidak_layak, meninggal, pindah, tidak_ditemukan", "layak"),
-    "alasan": ("wajib bila status bukan layak", "Pindah domisili ke Kota Bekasi"),
-    "desil": ("angka 1 sampai 10 (DTSEN)", "1"),
-    "pekerjaan": ("pekerjaan utama", "Buruh harian lepas"),
-    "pendidikan": ("pendidikan terakhir", "SD"),
-    "pendapatan_bulanan": ("rupiah per bulan, angka tanpa desimal", "750000"),
-    "minat_pelatihan": ("pisahkan dengan titik koma", "menjahit;tata_boga"),
-    "memiliki_usaha": ("ya atau tidak", "tidak"),
-    "minat_usaha": ("jenis usaha yang diminati", "warung"),
-    "no_hp": ("nomor HP/WA, sebagai teks", "081234567890"),
-    "tanggal_verifikasi": ("tanggal kunjungan lapangan, DD/MM/YYYY", "10/06/2024"),
-    "petugas": ("nama petugas verifikasi", "Ujang Sutisna"),
-}
+    c.name: (c.hint, c.example) for c in CONTRACT
+}  # what to type, example
 
 #: The column table of the README sheet: header, then one row per column.
 README_TABLE: tuple[tuple[str, str, str, str], ...] = (
@@ -170,7 +132,7 @@ def _data_sheet(workbook: Workbook) -> None:
         cell.border = _BOX
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         sheet.column_dimensions[letter].width = _WIDTHS.get(column, 14)
-        number_format = "@" if column in TEXT_COLUMNS else "dd/mm/yyyy" if column in DATE_COLUMNS else None
+        number_format = "@" if column in ID_COLUMNS else "dd/mm/yyyy" if column in DATE_COLUMNS else None
         if number_format:
             sheet.column_dimensions[letter].number_format = number_format  # new cells typed in the column
             for row in range(2, last_row + 1):
@@ -198,22 +160,21 @@ def _data_sheet(workbook: Workbook) -> None:
             ),
         )
 
-    choice("jenis_kelamin", ("L", "P"), "Jenis Kelamin")
-    choice("status_verifikasi", STATUS_VALUES, "Status Verifikasi")
-    choice("memiliki_usaha", ("ya", "tidak"), "Memiliki Usaha")
-    for column, label in (("nik", "NIK"), ("no_kk", "No. KK")):
+    for column in (c for c in CONTRACT if c.values):
+        choice(column.name, column.values, column.label)
+    for column, label in ((c.name, c.label) for c in CONTRACT if c.digits):
         validate(
             column,
             DataValidation(
                 type="textLength",
                 operator="equal",
-                formula1="16",
+                formula1=str(BY_NAME[column].digits),
                 allow_blank=True,
                 errorStyle="warning",
                 errorTitle=label,
-                error=f"{label} harus 16 digit. Periksa kembali dengan KTP/KK.",
+                error=f"{label} harus {BY_NAME[column].digits} digit. Periksa kembali dengan KTP/KK.",
                 promptTitle=label,
-                prompt=f"Ketik 16 digit {label} (kolom ini berformat Teks).",
+                prompt=f"Ketik {BY_NAME[column].digits} digit {label} (kolom ini berformat Teks).",
             ),
         )
     validate(
