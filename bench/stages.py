@@ -1,10 +1,10 @@
 """One benchmark stage in a process of its own: ``python -m bench.stages <stage> <result.json>``.
 
 Run by ``bench.run`` (a fresh interpreter per stage, so each stage's peak memory is its own and
-nothing is imported or cached by an earlier stage, like an Airflow task). The stage calls the same
-package functions as the DAG tasks, in the same order (see ``tests/helpers.py``); the mapped tasks
-(one per file in ingest, one per program in publish) run in a pool of ``--workers`` processes,
-like Airflow's LocalExecutor running mapped task instances side by side. Timings of the main steps
+nothing is imported or cached by an earlier stage, like an Airflow task). The stage runs the DAG's
+steps through ``verfak.pipeline`` (where the order is written, for the DAGs and ``tests/helpers.py``
+too); the mapped steps (one per file in ingest, one per program in publish) run in a pool of
+``--workers`` processes, like Airflow's LocalExecutor running mapped task instances side by side. Timings of the main steps
 inside a stage are taken by wrapping the package's functions here (the package is not changed).
 
 The stage's result (times, counts, rusage) is written as JSON to the given path.
@@ -13,6 +13,7 @@ The stage's result (times, counts, rusage) is written as JSON to the given path.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -69,6 +70,41 @@ def _map(function, items: list, workers: int, chunksize: int = 1) -> list:
         return pool.map(function, items, chunksize=chunksize)
 
 
+def _with_taken(function, item) -> tuple:
+    """``function(item)`` and the step times it took in this process (a pool worker's)."""
+    return function(item), _taken()
+
+
+def _pool_mapper(workers: int, per_item: list[dict]):
+    """The ``mapper`` of a verfak.pipeline run: a mapped step in the pool of ``workers``; each
+    item's step times are appended to ``per_item``."""
+
+    def mapper(function, items: list) -> list:
+        results = _map(functools.partial(_with_taken, function), list(items), workers)
+        per_item.extend(taken for _, taken in results)
+        return [result for result, _ in results]
+
+    return mapper
+
+
+def _step_timer(steps: dict[str, float], labels: dict[str, str]):
+    """The ``timer`` of a verfak.pipeline run: the wall time of each step named in ``labels``
+    under its label in ``steps``; at the end of every step, what the wrappers timed in this
+    process is moved into ``steps`` too (before a pool forks: its processes inherit TIMINGS)."""
+
+    @contextlib.contextmanager
+    def timer(step: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            if step in labels:
+                steps[labels[step]] = steps.get(labels[step], 0.0) + time.perf_counter() - start
+            steps.update(_taken())
+
+    return timer
+
+
 def _mib(kib: int) -> float:
     return round(kib / 1024, 1)
 
@@ -76,49 +112,48 @@ def _mib(kib: int) -> float:
 # --------------------------------------------------------------------------------------- ingest
 
 
-def _ingest_one(relative: str) -> tuple[dict, dict]:
-    from verfak import config, ingest
-
-    outcome = ingest.ingest_file(relative, config.landing_dir(), dag_run_id="bench").as_dict()
-    return outcome, _taken()
-
-
 def stage_ingest(workers: int) -> dict:
-    from verfak import config, db, files, ingest
+    from verfak import db, files, ingest
+    from verfak.pipeline import Ingest
 
     _timed(files, "read_fd", "read once + sha256 (files.read_fd)")  # one read: hashed and parsed (issue #12)
     _timed(ingest, "read_submission", "read_submission (intake.py)")
     _timed(ingest, "_copy_rows", "copy_rows: CSV buffer + COPY raw rows")
     _timed(db, "copy_rows", "  of which COPY")
 
+    steps: dict[str, float] = {}
+    per_item: list[dict] = []
     start = time.perf_counter()
-    files = ingest.discover(config.landing_dir())
-    discovered = time.perf_counter()
-    results = _map(_ingest_one, files, workers)
-    mapped = time.perf_counter()
-    changed = ingest.resolve_superseded()
+    _, totals = Ingest.run(
+        mapper=_pool_mapper(workers, per_item),
+        dag_run_id="bench",
+        timer=_step_timer(
+            steps,
+            {
+                "find_new_files": "discover",
+                "ingest_file": "ingest_file (mapped, wall)",
+                "finish": "finish (resolve_superseded, rejected files' feedback)",
+            },
+        ),
+    )
     end = time.perf_counter()
 
-    outcomes = [o for o, _ in results]
     worker_seconds: dict[str, float] = defaultdict(float)
     per_file = []
-    for _, taken in results:
+    for taken in per_item:
         for key, seconds in taken.items():
             worker_seconds[key] += seconds
         per_file.append(sum(v for k, v in taken.items() if not k.startswith(" ")))
-    totals = ingest.summarise(outcomes)
+    counts = dict(totals)
+    changed = counts.pop("superseded_changes")
     return {
         "seconds": end - start,
-        "rows": totals["rows_read"],
-        "steps": {
-            "discover": discovered - start,
-            "ingest_file (mapped, wall)": mapped - discovered,
-            "resolve_superseded": end - mapped,
-        },
+        "rows": counts["rows_read"],
+        "steps": steps,
         "worker_seconds": {k: round(v, 3) for k, v in sorted(worker_seconds.items())},
         "workers": workers,
         "result": {
-            **totals,
+            **counts,
             "superseded_changed": changed,
             "slowest_file_seconds": round(max(per_file, default=0), 3),
         },
@@ -144,7 +179,7 @@ def _time_validate_load_steps() -> None:
 
 
 def stage_validate_load(workers: int) -> dict:
-    from verfak import load
+    from verfak.pipeline import ValidateLoad
 
     _time_validate_load_steps()
 
@@ -152,8 +187,7 @@ def stage_validate_load(workers: int) -> dict:
     import great_expectations  # noqa: F401  (imported by the gate on first use: counted in the stage)
 
     imported = time.perf_counter()
-    periods = load.pending_periods()
-    outcomes = [load.validate_and_load_period(p, dag_run_id="bench").as_dict() for p in periods]
+    outcomes = ValidateLoad.run(dag_run_id="bench")
     end = time.perf_counter()
     steps = {"import great_expectations": imported - start, **_taken()}
     return {
@@ -225,8 +259,10 @@ def stage_resubmit(workers: int, changed_rows: int = 50) -> dict:
     """After the large load: one ~5,000-row village (the largest at small sizes) sends a corrected
     file with ``changed_rows`` rows changed. Timed from the start of its ingest, in this fresh
     process (imports included, as a task pays them), to its facts in core (the load's commit, when
-    the feedback starts) and to its feedback file; the DAG tasks' functions in the DAGs' order."""
-    from verfak import config, db, ingest, load
+    the feedback starts) and to its feedback file; verfak_ingest's then verfak_validate_load's
+    steps (verfak.pipeline), as the two DAG runs would."""
+    from verfak import config, db, load
+    from verfak.pipeline import Ingest, ValidateLoad
 
     landing = config.landing_dir()
     with db.transaction() as cur:
@@ -241,16 +277,16 @@ def stage_resubmit(workers: int, changed_rows: int = 50) -> dict:
 
     load.write_feedback = feedback_after_commit
     start = time.perf_counter()
-    outcome = ingest.ingest_file(scenario["relative"], landing, dag_run_id="bench").as_dict()
-    ingest.finish([outcome])
+    ingested_files, _ = Ingest.run(dag_run_id="bench")
     ingested = time.perf_counter()
     import great_expectations  # noqa: F401  (the validate task imports it: counted)
 
     imported = time.perf_counter()
-    outcomes = [
-        load.validate_and_load_period(p, dag_run_id="bench").as_dict() for p in load.pending_periods()
-    ]
+    outcomes = ValidateLoad.run(dag_run_id="bench")
     end = time.perf_counter()
+    # the corrected file is the one new file of the landing zone
+    (outcome,) = [o for o in ingested_files if o["path"] == scenario["relative"]]
+    assert len(ingested_files) == 1, f"{len(ingested_files)} new files, not 1"
     feedback = (
         config.export_dir() / "feedback" / scenario["relative"].split("/")[0] / f"{scenario['kode_desa']}.csv"
     )
@@ -264,7 +300,7 @@ def stage_resubmit(workers: int, changed_rows: int = 50) -> dict:
         )
         changed_in_core = cur.fetchone()[0]
     steps = {
-        "ingest (ingest_file + finish)": ingested - start,
+        "ingest (find_new_files + ingest_file + finish)": ingested - start,
         "import great_expectations": imported - ingested,
         **_taken(),
     }
@@ -289,16 +325,11 @@ def stage_resubmit(workers: int, changed_rows: int = 50) -> dict:
 # -------------------------------------------------------------------------------------- publish
 
 
-def _publish_one(name: str) -> tuple[dict, dict]:
-    from verfak import publish
-
-    result = publish.publish_program(name, EXPORT_DATE, dag_run_id="bench")
-    return result, _taken()
-
-
 def stage_publish(workers: int) -> dict:
+    """verfak_publish's steps (verfak.pipeline.Publish) through the exports (``finish``): the
+    alerts on unanswered referrals and the nightly report are not part of the benchmark."""
     from verfak import db, exports, publish
-    from verfak.programs import load_programs
+    from verfak.pipeline import Publish
 
     _timed(publish, "refresh_marts", "refresh_marts")
     _timed(db, "copy_query_to_csv", "select referrals (COPY TO)")
@@ -307,32 +338,36 @@ def stage_publish(workers: int) -> dict:
     _timed(publish, "select_referrals", "select and record referrals (SQL)")
     _timed(publish, "write_export", "write_export (csv+parquet+xlsx+manifest)")
 
+    steps: dict[str, float] = {}
+    per_item: list[dict] = []
     start = time.perf_counter()
-    publish.refresh_marts()
-    refreshed = time.perf_counter()
-    steps = _taken()  # before the pool forks: its processes inherit TIMINGS
+    done = Publish.run(
+        EXPORT_DATE,
+        mapper=_pool_mapper(workers, per_item),
+        dag_run_id="bench",
+        timer=_step_timer(steps, {"publish_program": "publish_program (mapped, wall)"}),
+        through="finish",
+    )
+    end = time.perf_counter()
     with db.transaction() as cur:
         cur.execute(
             "SELECT count(*) FROM core.verifikasi WHERE period = (SELECT max(period) FROM core.verifikasi)"
         )
         rows_in = cur.fetchone()[0]
-    names = sorted(load_programs())
-    results = _map(_publish_one, names, workers)
-    end = time.perf_counter()
-    steps.update(_taken())
     worker_seconds: dict[str, float] = defaultdict(float)
-    for _, taken in results:
+    for taken in per_item:
         for key, seconds in taken.items():
             worker_seconds[key] += seconds
+    results = done["publish_program"]
     return {
         "seconds": end - start,
         "rows": rows_in,
-        "steps": {**steps, "publish_program (mapped, wall)": end - refreshed},
+        "steps": steps,
         "worker_seconds": {k: round(v, 3) for k, v in sorted(worker_seconds.items())},
         "workers": workers,
         "result": {
-            "programs": {r["program"]: r.get("rows") for r, _ in results},
-            "rows_exported": sum(r.get("rows") or 0 for r, _ in results),
+            "programs": {r["program"]: r.get("rows") for r in results},
+            "rows_exported": sum(r.get("rows") or 0 for r in results),
         },
     }
 

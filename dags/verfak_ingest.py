@@ -12,7 +12,7 @@ whose file was rejected (feedback file), and updates the `verfak_raw_submissions
 starts **verfak_validate_load**.
 
 *Owner*: Dinsos data team. *Rerun*: clear the run (safe: files are registered by checksum).
-Code: `plugins/verfak/ingest.py`, `plugins/verfak/intake.py`. Docs: `docs/submissions.md`.
+Code: `plugins/verfak/pipeline.py` (the steps), `plugins/verfak/ingest.py`, `plugins/verfak/intake.py`. Docs: `docs/submissions.md`.
 """
 
 from __future__ import annotations
@@ -35,23 +35,24 @@ from verfak.dag_support import DEFAULT_ARGS, RAW_SUBMISSIONS
     tags=["verfak", "ingest"],
 )
 def verfak_ingest():
+    # What each task calls, in this order: verfak.pipeline.Ingest.
     @task
     def find_new_files() -> list[str]:
-        from verfak import config, ingest
+        from verfak.pipeline import Ingest
 
-        return ingest.discover(config.landing_dir())
+        return Ingest.find_new_files()
 
     @task(map_index_template="{{ relative }}")
     def ingest_file(relative: str, run_id: str | None = None) -> dict:
-        from verfak import config, ingest
+        from verfak.pipeline import Ingest
 
-        return ingest.ingest_file(relative, config.landing_dir(), dag_run_id=run_id).as_dict()
+        return Ingest.ingest_file(relative, dag_run_id=run_id)
 
     @task(trigger_rule="all_done", outlets=[RAW_SUBMISSIONS])
     def finish(outcomes) -> dict:
-        from verfak import ingest
+        from verfak.pipeline import Ingest
 
-        totals = ingest.finish([o for o in (outcomes or []) if o])
+        totals = Ingest.finish(outcomes)
         if totals["accepted"] == 0 and totals["superseded_changes"] == 0:
             raise AirflowSkipException("no new submission: nothing for validate-and-load")
         return totals

@@ -56,43 +56,44 @@ from verfak.dag_support import (
     tags=["verfak", "publish", "exports"],
 )
 def verfak_publish():
+    # What each task calls, in this order: verfak.pipeline.Publish.
     @task
     def refresh_marts() -> list[str]:
-        from verfak import publish
-        from verfak.programs import load_programs
+        from verfak.pipeline import Publish
 
-        publish.refresh_marts()
-        return sorted(load_programs())
+        return Publish.refresh_marts()
 
     @task(map_index_template="{{ program }}")
     def publish_program(program: str, run_id: str | None = None) -> dict:
         from airflow.sdk import get_current_context
 
-        from verfak import publish
+        from verfak.pipeline import Publish
 
-        return publish.publish_program(program, run_date(get_current_context()), dag_run_id=run_id)
+        return Publish.publish_program(program, run_date(get_current_context()), dag_run_id=run_id)
 
     @task(outlets=[REFERRAL_EXPORTS])
     def finish(results) -> list[dict]:
-        return [r for r in results if r]
+        from verfak.pipeline import Publish
+
+        return Publish.finish(results)
 
     @task
     def nightly_report(exports: list[dict], run_id: str | None = None) -> dict:
         from airflow.sdk import get_current_context
 
-        from verfak import report
+        from verfak.pipeline import Publish
 
         context = get_current_context()
-        return report.write_report(run_date(context), dag_run_id=run_id, deadline_at=run_deadline(context))
+        return Publish.nightly_report(run_date(context), dag_run_id=run_id, deadline_at=run_deadline(context))
 
     @task
     def alert_unanswered(exports: list[dict], run_id: str | None = None) -> list[dict]:
         """One alert per agency per night with referrals unanswered past response_days (counts only)."""
         from airflow.sdk import get_current_context
 
-        from verfak import outcome_report
+        from verfak.pipeline import Publish
 
-        return outcome_report.alert_unanswered(run_date(get_current_context()), run_id=run_id)
+        return Publish.alert_unanswered(run_date(get_current_context()), dag_run_id=run_id)
 
     exports = finish(publish_program.expand(program=refresh_marts()))
     nightly_report(alert_unanswered(exports))

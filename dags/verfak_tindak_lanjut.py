@@ -42,29 +42,30 @@ from verfak.dag_support import DEFAULT_ARGS, REFERRAL_OUTCOMES
     tags=["verfak", "tindak_lanjut"],
 )
 def verfak_tindak_lanjut():
+    # What each task calls, in this order: verfak.pipeline.TindakLanjut.
     @task
     def find_return_files() -> list[str]:
-        from verfak import config, tindak_lanjut
+        from verfak.pipeline import TindakLanjut
 
-        return tindak_lanjut.discover(config.landing_dir())
+        return TindakLanjut.find_return_files()
 
     @task(map_index_template="{{ relative }}")
     def ingest_return_file(relative: str, run_id: str | None = None) -> dict:
-        from verfak import config, tindak_lanjut
+        from verfak.pipeline import TindakLanjut
 
-        return tindak_lanjut.ingest_file(relative, config.landing_dir(), dag_run_id=run_id).as_dict()
+        return TindakLanjut.ingest_return_file(relative, dag_run_id=run_id)
 
     @task(trigger_rule="all_done")
     def register(outcomes) -> dict:
-        from verfak import tindak_lanjut
+        from verfak.pipeline import TindakLanjut
 
-        return tindak_lanjut.finish([o for o in (outcomes or []) if o])
+        return TindakLanjut.register(outcomes)
 
     @task(outlets=[REFERRAL_OUTCOMES])
     def check_outcomes(totals: dict) -> list[dict]:
-        from verfak import tindak_lanjut
+        from verfak.pipeline import TindakLanjut
 
-        checked = tindak_lanjut.check_pending()
+        checked = TindakLanjut.check_outcomes()
         if not checked:
             raise AirflowSkipException("no new return file: nothing to check")
         return checked

@@ -38,32 +38,26 @@ from verfak.dag_support import CORE_VERIFIKASI, DEFAULT_ARGS, RAW_SUBMISSIONS
     tags=["verfak", "quality", "load"],
 )
 def verfak_validate_load():
+    # What each task calls, in this order: verfak.pipeline.ValidateLoad.
     @task
     def find_pending_periods() -> list[str]:
-        from verfak import load
+        from verfak.pipeline import ValidateLoad
 
-        return load.pending_periods()
+        return ValidateLoad.find_pending_periods()
 
     @task(map_index_template="{{ period }}", max_active_tis_per_dagrun=1)
     def validate_and_load(period: str, run_id: str | None = None) -> dict:
-        from verfak import load
+        from verfak.pipeline import ValidateLoad
 
-        return load.validate_and_load_period(period, dag_run_id=run_id).as_dict()
+        return ValidateLoad.validate_and_load(period, dag_run_id=run_id)
 
     @task(trigger_rule="none_failed", outlets=[CORE_VERIFIKASI])
     def finish(outcomes) -> list[dict]:
-        import logging
+        from verfak.pipeline import ValidateLoad
 
-        outcomes = [o for o in (outcomes or []) if o]
+        outcomes = ValidateLoad.finish(outcomes)  # each period's outcome logged
         if not outcomes:
             raise AirflowSkipException("no period to load")
-        for o in outcomes:
-            logging.getLogger("verfak.load").info(
-                "period %(period)s: batch of %(villages_touched)d village(s) (%(villages_changed)d with a new file), "
-                "%(rows_validated)d row(s) checked, %(rows_quarantined)d quarantined; the period has %(rows_loaded)d "
-                "in core (%(layak)d layak)",
-                o,
-            )
         return outcomes
 
     finish(validate_and_load.expand(period=find_pending_periods()))

@@ -1,4 +1,4 @@
-"""Helpers the tests share: run the pipeline's stages in-process, in the DAGs' order."""
+"""Helpers the tests share: run the pipeline's stages in-process, in the DAGs' order (verfak.pipeline)."""
 
 from __future__ import annotations
 
@@ -29,25 +29,35 @@ def copy_landing(source: Path, target: Path) -> None:
 
 
 def run_ingest(landing: Path) -> list[dict]:
-    from verfak import ingest
+    """verfak_ingest's steps (verfak.pipeline.Ingest) on ``landing``; each file's outcome."""
+    from verfak.pipeline import Ingest
 
-    outcomes = [ingest.ingest_file(f, landing).as_dict() for f in ingest.discover(landing)]
-    ingest.finish(outcomes)
+    outcomes, _ = Ingest.run(landing=landing)
     return outcomes
 
 
 def run_validate_load() -> list[dict]:
-    from verfak import load
+    """verfak_validate_load's steps (verfak.pipeline.ValidateLoad); each period's outcome."""
+    from verfak.pipeline import ValidateLoad
 
-    return [load.validate_and_load_period(p).as_dict() for p in load.pending_periods()]
+    return ValidateLoad.run()
 
 
 def run_publish(export_date: dt.date = EXPORT_DATE) -> dict[str, dict]:
-    from verfak import publish
-    from verfak.programs import load_programs
+    """verfak_publish's steps (verfak.pipeline.Publish) through the exports: each program's result
+    by name. The alerts and the nightly report are left to the tests that check them."""
+    from verfak.pipeline import Publish
 
-    publish.refresh_marts()
-    return {name: publish.publish_program(name, export_date) for name in sorted(load_programs())}
+    done = Publish.run(export_date, through="finish")
+    return {r["program"]: r for r in done["publish_program"]}
+
+
+def run_tindak_lanjut(landing: Path, today: dt.date | None = None) -> tuple[list[dict], dict, list[dict]]:
+    """verfak_tindak_lanjut's steps (verfak.pipeline.TindakLanjut) on ``landing``: (each file's
+    outcome, the run's totals, the programs' checked months)."""
+    from verfak.pipeline import TindakLanjut
+
+    return TindakLanjut.run(landing=landing, today=today)
 
 
 def run_all(landing: Path, export_date: dt.date = EXPORT_DATE) -> tuple[list[dict], list[dict], dict]:

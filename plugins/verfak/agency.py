@@ -36,6 +36,7 @@ import time
 import psycopg2.extensions
 from psycopg2 import errors, sql
 
+from verfak import config
 from verfak.programs import Program, load_programs
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ CATAT_FUNCTION = "publish.catat_tindak_lanjut(text, text, date, bigint, text, te
 
 
 def lock_timeout_seconds() -> float:
-    return float(os.environ.get("VERFAK_AGENCY_VIEW_LOCK_TIMEOUT") or 5)
+    return config.settings().agency_view_lock_timeout
 
 
 def program_select(program: Program) -> sql.Composed:

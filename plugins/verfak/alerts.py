@@ -338,17 +338,15 @@ def _send_webhook(alert: Alert) -> bool:
 
 
 def _send_email(alert: Alert) -> bool:
-    import os
+    from verfak import config
 
     conn = _connection(SMTP_CONN_ID)
     if conn is None:
         return False
     extra = conn.extra_dejson or {}
-    recipients = [
-        a.strip()
-        for a in (extra.get("to") or os.environ.get("VERFAK_ALERT_EMAIL_TO", "")).split(",")
-        if a.strip()
-    ]
+    recipients = [a.strip() for a in (extra.get("to") or "").split(",") if a.strip()] or list(
+        config.settings().alert_email_to
+    )
     if not recipients:
         log.warning(
             "connection %s has no recipients (extra 'to' or VERFAK_ALERT_EMAIL_TO): no e-mail sent",

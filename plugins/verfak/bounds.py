@@ -19,7 +19,7 @@ What this can't see (an .xls, whose BIFF records are not looked at here) is chec
 bounded by its format (65,536 x 256) and by the file size cap.
 
 A file over a limit raises ``OverLimit`` with a code and an Indonesian message for the village.
-The limits are settings (``verfak.config.max_*``, ``VERFAK_MAX_*``), documented in the README.
+The limits are settings (``verfak.config.Settings.max_*``, ``VERFAK_MAX_*``), documented in the README.
 """
 
 from __future__ import annotations
@@ -61,15 +61,16 @@ class Limits:
 
     @classmethod
     def from_config(cls) -> Limits:
+        settings = config.settings()
         return cls(
-            file_bytes=config.max_file_mb() * MIB,
-            unzipped_bytes=config.max_unzipped_mb() * MIB,
-            zip_members=config.max_zip_members(),
-            zip_ratio=config.max_zip_ratio(),
-            rows=config.max_rows(),
-            columns=config.max_columns(),
-            cells=config.max_cells(),
-            cell_chars=config.max_cell_chars(),
+            file_bytes=settings.max_file_mb * MIB,
+            unzipped_bytes=settings.max_unzipped_mb * MIB,
+            zip_members=settings.max_zip_members,
+            zip_ratio=settings.max_zip_ratio,
+            rows=settings.max_rows,
+            columns=settings.max_columns,
+            cells=settings.max_cells,
+            cell_chars=settings.max_cell_chars,
         )
 
 

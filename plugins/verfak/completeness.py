@@ -8,26 +8,12 @@ the nightly report and the Airflow page with the cut-off day of ``VERFAK_CUTOFF_
 
 from __future__ import annotations
 
-import os
-
-from verfak import db
-
-CUTOFF_ENV = "VERFAK_CUTOFF_DAY"
-DEFAULT_CUTOFF_DAY = 17
+from verfak import config, db
 
 
 def cutoff_day() -> int:
     """The day of the period's month by which a submission is on time (``VERFAK_CUTOFF_DAY``, default 17)."""
-    raw = os.environ.get(CUTOFF_ENV, "").strip()
-    if not raw:
-        return DEFAULT_CUTOFF_DAY
-    try:
-        day = int(raw)
-    except ValueError:
-        raise ValueError(f"{CUTOFF_ENV} must be a day of the month (1-31), got {raw!r}") from None
-    if not 1 <= day <= 31:
-        raise ValueError(f"{CUTOFF_ENV} must be a day of the month (1-31), got {day}")
-    return day
+    return config.settings().cutoff_day
 
 
 def use_cutoff(cur, day: int | None = None) -> int:

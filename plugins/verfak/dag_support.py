@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from airflow.sdk import Asset
 
+from verfak import config
 from verfak.config import WAREHOUSE_CONN_ID
 
 OWNER = "dinsos-data"
@@ -63,11 +64,6 @@ def on_task_start(context) -> None:
     set_private_umask()
 
 
-#: When the nightly publish run must have finished, in WIB (``VERFAK_PUBLISH_DEADLINE``, HH:MM).
-PUBLISH_DEADLINE_ENV = "VERFAK_PUBLISH_DEADLINE"
-PUBLISH_DEADLINE_DEFAULT = "06:00"
-
-
 def deadline_interval(starts_at: str, finish_by: str) -> timedelta:
     """Time from a nightly start (HH:MM) to the next ``finish_by`` (HH:MM), both in WIB.
 
@@ -98,8 +94,8 @@ def publish_deadline(starts_at: str):
     Airflow 3.3.2's ``DAG.test()`` fails a successful run of any DAG with a deadline when it
     prunes the deadline at the end (apache/airflow#73428), and ``make run`` uses ``dags test``.
     """
-    finish_by = (os.environ.get(PUBLISH_DEADLINE_ENV) or PUBLISH_DEADLINE_DEFAULT).strip()
-    if finish_by.lower() in ("off", "none", "") or _inside_dags_test():
+    finish_by = config.settings().publish_deadline
+    if finish_by is None or _inside_dags_test():
         return None
 
     from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference

@@ -9,10 +9,11 @@ FQDN is kept. Kept import-light: every task process calls it.
 
 from __future__ import annotations
 
-import os
 import socket
+
+from verfak import config
 
 
 def worker_hostname() -> str:
     """``VERFAK_WORKER_HOSTNAME`` when set (one name per worker), else the machine's FQDN."""
-    return os.environ.get("VERFAK_WORKER_HOSTNAME", "").strip() or socket.getfqdn()
+    return config.settings().worker_hostname or socket.getfqdn()

@@ -34,7 +34,7 @@ import pandas as pd
 from verfak import config, db
 from verfak.feedback import write_feedback
 from verfak.quality import FAILURE_COLUMNS, GateSample, check_rows, run_village_checks
-from verfak.rules import RULES, VILLAGE_RULES, evaluate, upsert_rules
+from verfak.rules import RULES, evaluate, upsert_rules, village_rules
 from verfak.safe_text import shorten_sql_params
 from verfak.staging import STAGING_COLUMNS, period_bounds, type_rows, typed_keys, with_period_counts
 
@@ -181,10 +181,11 @@ def _check_villages(cur, period: str, period_start, run_id: int, villages: list[
         "selisih_mutlak",
     ):
         figures[column] = pd.to_numeric(figures[column]).astype("float64")
-    checks = run_village_checks(figures, period)
+    rules = village_rules()
+    checks = run_village_checks(figures, period, rules=rules)
     # The same rules as masks, per village (kept per village so a run can give the period's totals);
     # they must name the villages Great Expectations flagged.
-    evaluated = evaluate(figures, VILLAGE_RULES)
+    evaluated = evaluate(figures, rules)
     ours = {
         (v, rule_id) for rule_id, (_, failed) in evaluated.items() for v in figures.loc[failed, "kode_desa"]
     }
@@ -196,7 +197,7 @@ def _check_villages(cur, period: str, period_start, run_id: int, villages: list[
         )
     totals: dict = {}
     _village_counts(figures, evaluated, totals)
-    _replace_counts(cur, period, villages, VILLAGE_RULES, totals)
+    _replace_counts(cur, period, villages, rules, totals)
     cur.execute(
         "DELETE FROM quality.village_flag WHERE period = %s AND kode_desa = ANY(%s)", (period, list(villages))
     )
@@ -236,7 +237,7 @@ def validate_and_load_period(
     what passes into core: one batch, one transaction."""
     started = dt.datetime.now(dt.UTC)
     period_start, _ = period_bounds(period)
-    max_rows = config.load_chunk_rows()
+    max_rows = config.settings().load_chunk_rows
     conn = db.connect(conn_id)
     try:
         with db.clean_errors(), conn, conn.cursor() as cur:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import os
 
 import pyarrow.compute as pc
 from psycopg2 import sql
@@ -130,7 +129,7 @@ def publish_program(
                    generated_at = EXCLUDED.generated_at""",
             (name, export_date, program.agency, period, rows, str(folder), manifest_sha, dag_run_id),
         )
-    keep_days = int(os.environ.get("VERFAK_EXPORT_RETENTION_DAYS", "30"))
+    keep_days = config.settings().export_retention_days
     remove_old_exports(config.export_dir(), name, keep_days, export_date)
     log.info(
         "program %s: %d referral(s) for period %s (%d new), export in %s",

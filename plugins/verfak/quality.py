@@ -32,10 +32,11 @@ from verfak.rules import (
     RULES,
     RULES_BY_ID,
     SUITE_NAME,
-    VILLAGE_RULES_BY_ID,
+    Rule,
     build_suite,
     build_village_suite,
     evaluate,
+    village_rules,
 )
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,7 @@ SAMPLE_SEED = 20240601
 
 def gx_max_rows() -> int:
     """Rows Great Expectations validates in one period at most (``VERFAK_GX_MAX_ROWS``)."""
-    value = int(os.environ.get("VERFAK_GX_MAX_ROWS", "100000"))
-    if value < 2:
-        raise ValueError(f"VERFAK_GX_MAX_ROWS must be at least 2, not {value}")
-    return value
+    return config.settings().gx_max_rows
 
 
 @dataclass
@@ -388,13 +386,20 @@ def run_gate(
     return GateResult(failed, counts, len(failed) == 0, index)
 
 
-def run_village_checks(villages: pd.DataFrame, period: str, report_dir: Path | None = None) -> GateResult:
-    """Validate the per-village figures of a period (``verfak.rules.VILLAGE_RULES``): table-level warnings."""
+def run_village_checks(
+    villages: pd.DataFrame,
+    period: str,
+    report_dir: Path | None = None,
+    rules: tuple[Rule, ...] | None = None,
+) -> GateResult:
+    """Validate the per-village figures of a period (``verfak.rules.village_rules()`` unless
+    ``rules``): table-level warnings."""
+    rules = rules or village_rules()
     frame = villages.reset_index(drop=True)
     run, index = _validate(
-        build_village_suite(), frame, ["kode_desa"], "desa", f"periode-{period}", report_dir
+        build_village_suite(rules), frame, ["kode_desa"], "desa", f"periode-{period}", report_dir
     )
-    failed, counts = _failures(run, VILLAGE_RULES_BY_ID, ["kode_desa"], len(frame))
+    failed, counts = _failures(run, {r.rule_id: r for r in rules}, ["kode_desa"], len(frame))
     log.info(
         "period %s: %d village(s) checked, %d flag(s) for the data engineers", period, len(frame), len(failed)
     )
@@ -411,10 +416,7 @@ _RUN_TIME_FORMAT = "%Y%m%dT%H%M%S.%fZ"
 
 def report_retention_days() -> int:
     """Days the validation results and their Data Docs pages are kept (``VERFAK_REPORT_RETENTION_DAYS``)."""
-    value = int(os.environ.get("VERFAK_REPORT_RETENTION_DAYS", "30"))
-    if value < 0:
-        raise ValueError(f"VERFAK_REPORT_RETENTION_DAYS must be 0 or more, not {value}")
-    return value
+    return config.settings().report_retention_days
 
 
 def _run_day(folder: Path) -> dt.date | None:

@@ -13,12 +13,12 @@ Expectations itself is imported only when the suite is built (it takes seconds t
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from verfak import config
 from verfak.columns import (
     BY_NAME,
     LABELS,
@@ -31,6 +31,7 @@ from verfak.columns import (
     YES_NO_VALUES,
     one_of,
 )
+from verfak.config import Settings
 
 SUITE_NAME = "verfak_verifikasi"
 VILLAGE_SUITE_NAME = "verfak_desa"
@@ -369,55 +370,55 @@ RULES_BY_ID = {rule.rule_id: rule for rule in RULES}
 assert len(RULES_BY_ID) == len(RULES), "rule ids must be unique"
 
 
-def _threshold(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
+def village_rules(settings: Settings | None = None) -> tuple[Rule, ...]:
+    """Per-village, per-period checks for the data engineers (table level: all warnings).
+
+    They read the figures that verfak.load computes per village
+    (include/sql/quality/village_figures.sql). Their thresholds are settings
+    (``VERFAK_ATTENTION_SHARE``, ``VERFAK_OUTLIER_RATIO``, ``VERFAK_OUTLIER_MIN_CHANGE``, see
+    ``verfak.config``), read when the rules are asked for (``settings``: those of the environment now).
+    """
+    settings = settings or config.settings()
+    return (
+        Rule(
+            "desa_perlu_perhatian",
+            "warning",
+            "kode_desa",
+            f"Lebih dari {settings.attention_share:.0%} baris kiriman desa ini ditolak: periksa dan bantu desa memperbaiki.",
+            "ExpectColumnValuesToBeBetween",
+            {"column": "bagian_baris_ditolak", "min_value": 0, "max_value": settings.attention_share},
+            "share of a village's rows with an error at most VERFAK_ATTENTION_SHARE",
+        ),
+        Rule(
+            "jumlah_layak_melonjak",
+            "warning",
+            "kode_desa",
+            f"Jumlah warga layak desa ini berubah lebih dari {settings.outlier_ratio:.0%} dibanding rata-rata periode "
+            "sebelumnya: pastikan bukan salah kirim.",
+            "ExpectColumnValuesToBeBetween",
+            {
+                "column": "perubahan_relatif",
+                "min_value": -settings.outlier_ratio,
+                "max_value": settings.outlier_ratio,
+                **_if("selisih_mutlak", ">=", settings.outlier_min_change),
+            },
+            "layak count within the ratio of its average of up to 6 earlier periods (DHIS2-style outlier)",
+        ),
+        Rule(
+            "kiriman_desa_hilang",
+            "warning",
+            "kode_desa",
+            "Desa ini mengirim pada periode sebelumnya tetapi belum mengirim pada periode ini.",
+            "ExpectColumnValuesToBeInSet",
+            {"column": "mengirim", "value_set": [True], **_if("pernah_mengirim", "==", True)},
+            "a village that submitted before submits again",
+        ),
+    )
 
 
-#: Share of a village's rows failing an error rule above which its submission needs attention.
-ATTENTION_SHARE = _threshold("VERFAK_ATTENTION_SHARE", 0.2)
-#: Relative change of a village's layak count against its own recent average that is an outlier...
-OUTLIER_RATIO = _threshold("VERFAK_OUTLIER_RATIO", 0.5)
-#: ... when it is also at least this many people (small villages move by one or two people).
-OUTLIER_MIN_CHANGE = int(_threshold("VERFAK_OUTLIER_MIN_CHANGE", 3))
+def village_rules_by_id(settings: Settings | None = None) -> dict[str, Rule]:
+    return {rule.rule_id: rule for rule in village_rules(settings)}
 
-# Per-village, per-period checks for the data engineers (table level: all warnings). They read the
-# figures that verfak.load computes per village (include/sql/quality/village_figures.sql).
-VILLAGE_RULES: tuple[Rule, ...] = (
-    Rule(
-        "desa_perlu_perhatian",
-        "warning",
-        "kode_desa",
-        f"Lebih dari {ATTENTION_SHARE:.0%} baris kiriman desa ini ditolak: periksa dan bantu desa memperbaiki.",
-        "ExpectColumnValuesToBeBetween",
-        {"column": "bagian_baris_ditolak", "min_value": 0, "max_value": ATTENTION_SHARE},
-        "share of a village's rows with an error at most VERFAK_ATTENTION_SHARE",
-    ),
-    Rule(
-        "jumlah_layak_melonjak",
-        "warning",
-        "kode_desa",
-        f"Jumlah warga layak desa ini berubah lebih dari {OUTLIER_RATIO:.0%} dibanding rata-rata periode "
-        "sebelumnya: pastikan bukan salah kirim.",
-        "ExpectColumnValuesToBeBetween",
-        {
-            "column": "perubahan_relatif",
-            "min_value": -OUTLIER_RATIO,
-            "max_value": OUTLIER_RATIO,
-            **_if("selisih_mutlak", ">=", OUTLIER_MIN_CHANGE),
-        },
-        "layak count within the ratio of its average of up to 6 earlier periods (DHIS2-style outlier)",
-    ),
-    Rule(
-        "kiriman_desa_hilang",
-        "warning",
-        "kode_desa",
-        "Desa ini mengirim pada periode sebelumnya tetapi belum mengirim pada periode ini.",
-        "ExpectColumnValuesToBeInSet",
-        {"column": "mengirim", "value_set": [True], **_if("pernah_mengirim", "==", True)},
-        "a village that submitted before submits again",
-    ),
-)
-VILLAGE_RULES_BY_ID = {rule.rule_id: rule for rule in VILLAGE_RULES}
 
 # --- referral outcomes reported back by the agencies (docs/tindak_lanjut.md) -----------------
 # Each rule reads one column of the same name computed by the SQL function publish.outcome_checks
@@ -664,11 +665,14 @@ FILE_RULES: tuple[Rule, ...] = tuple(
 )
 FILE_CODES = frozenset(rule.rule_id for rule in FILE_RULES)
 
-#: Every rule and code of the pipeline: what ``quality.rule`` holds (``upsert_registry``).
-REGISTRY: tuple[Rule, ...] = (*RULES, *VILLAGE_RULES, *OUTCOME_RULES, *INTAKE_RULES, *FILE_RULES)
-assert len({rule.rule_id for rule in REGISTRY}) == len(REGISTRY), (
-    "rule ids must be unique across the registry"
-)
+
+def registry(settings: Settings | None = None) -> tuple[Rule, ...]:
+    """Every rule and code of the pipeline: what ``quality.rule`` holds (``upsert_rules``); the
+    village checks carry the thresholds of ``settings`` (the environment's unless given)."""
+    rules = (*RULES, *village_rules(settings), *OUTCOME_RULES, *INTAKE_RULES, *FILE_RULES)
+    assert len({rule.rule_id for rule in rules}) == len(rules), "rule ids must be unique across the registry"
+    return rules
+
 
 _UPSERT_RULE = """INSERT INTO quality.rule (rule_id, severity, column_name, expectation, message, description)
    VALUES (%s, %s, %s, %s, %s, %s)
@@ -676,11 +680,14 @@ _UPSERT_RULE = """INSERT INTO quality.rule (rule_id, severity, column_name, expe
        expectation = EXCLUDED.expectation, message = EXCLUDED.message, description = EXCLUDED.description"""
 
 
-def upsert_rules(cur, rules=REGISTRY) -> None:
-    """Write ``rules`` (default: the whole registry) into ``quality.rule``."""
+def upsert_rules(cur, rules: tuple[Rule, ...] | None = None) -> None:
+    """Write ``rules`` (default: the whole registry, ``registry()``) into ``quality.rule``."""
     cur.executemany(
         _UPSERT_RULE,
-        [(r.rule_id, r.severity, r.column, r.expectation, r.message, r.description) for r in rules],
+        [
+            (r.rule_id, r.severity, r.column, r.expectation, r.message, r.description)
+            for r in rules or registry()
+        ],
     )
 
 
@@ -754,11 +761,11 @@ def build_outcome_suite():
     return gx.ExpectationSuite(name=OUTCOME_SUITE_NAME, expectations=_expectations(OUTCOME_RULES))
 
 
-def build_village_suite():
-    """The Great Expectations suite of the per-village checks."""
+def build_village_suite(rules: tuple[Rule, ...] | None = None):
+    """The Great Expectations suite of the per-village checks (``village_rules()`` unless given)."""
     import great_expectations as gx
 
-    return gx.ExpectationSuite(name=VILLAGE_SUITE_NAME, expectations=_expectations(VILLAGE_RULES))
+    return gx.ExpectationSuite(name=VILLAGE_SUITE_NAME, expectations=_expectations(rules or village_rules()))
 
 
 # --- the same rules, evaluated on every row without Great Expectations ------------------------

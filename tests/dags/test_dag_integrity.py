@@ -46,6 +46,25 @@ def test_dag_is_documented_owned_and_retried(dagbag, dag_id):
         assert task.on_failure_callback, task.task_id
 
 
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
+def test_dag_runs_the_steps_of_its_pipeline_in_order(dagbag, dag_id):
+    """The DAG's tasks are the steps of verfak.pipeline (the one place the order is written), in
+    its order: every task comes after the tasks it depends on, and each step is a function there."""
+    from verfak.pipeline import PIPELINES
+
+    pipeline = PIPELINES[dag_id]
+    dag = dagbag.get_dag(dag_id)
+    assert {t.task_id for t in dag.tasks} == set(pipeline.STEPS)
+    position = {step: i for i, step in enumerate(pipeline.STEPS)}
+    for task in dag.tasks:
+        assert all(position[u] < position[task.task_id] for u in task.upstream_task_ids), task.task_id
+    for step in pipeline.STEPS:
+        assert callable(getattr(pipeline, step)), step
+    # a chain: each step after the one before it, so the order is the DAG's and no other
+    for before, after in zip(pipeline.STEPS, pipeline.STEPS[1:]):
+        assert before in dag.get_task(after).upstream_task_ids, (before, after)
+
+
 def test_dags_are_chained_by_assets(dagbag):
     ingest, load, publish = (
         dagbag.get_dag(d) for d in ("verfak_ingest", "verfak_validate_load", "verfak_publish")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from verfak.columns import RAW_TABLE_COLUMNS, STAGING_TABLE_COLUMNS
-from verfak.rules import REGISTRY
+from verfak.rules import registry
 
 _COLUMNS = """SELECT column_name, data_type FROM information_schema.columns
                WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position"""
@@ -23,5 +23,5 @@ def test_quality_rule_lists_every_code_with_its_description(warehouse):
 
     migrate()  # the warehouse fixture empties quality.rule; a migrate writes the registry back
     held = dict(warehouse.query("SELECT rule_id, description FROM quality.rule"))
-    assert held == {rule.rule_id: rule.description for rule in REGISTRY}
+    assert held == {rule.rule_id: rule.description for rule in registry()}
     assert {"id_diketik_angka", "arsip_mencurigakan", "sheet_terlalu_luas", "nik_16_digit"} <= set(held)

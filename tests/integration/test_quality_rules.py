@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import isolated_run
 from tests.helpers import run_all, run_ingest, run_validate_load, village_row, write_submission_csv
 from verfak.columns import MAX_LENGTHS
-from verfak.rules import RULES_BY_ID, VILLAGE_RULES_BY_ID
+from verfak.rules import RULES_BY_ID, village_rules_by_id
 
 PERIOD = "2024-06"
 BIRTH = dt.date(1980, 3, 14)
@@ -208,7 +208,7 @@ def test_village_level_rules_flag_outliers_vanished_and_failing_submissions(ware
         (vanishing, "kiriman_desa_hilang"),
         (failing, "desa_perlu_perhatian"),
     }
-    assert all(m == VILLAGE_RULES_BY_ID[r].message for _, r, m in flags)
+    assert all(m == village_rules_by_id()[r].message for _, r, m in flags)
     figures = warehouse.scalar("SELECT figures FROM quality.village_flag WHERE kode_desa = %s", (jumping,))
     assert figures["layak"] == 2
     assert figures["rata_rata_layak_sebelumnya"] == 10.0

@@ -9,7 +9,7 @@ import stat
 import pandas as pd
 import pytest
 
-from tests.helpers import make_nik, run_all, run_ingest, village_row, write_submission_csv
+from tests.helpers import make_nik, run_all, run_ingest, run_tindak_lanjut, village_row, write_submission_csv
 from verfak import tindak_lanjut
 from verfak.outcomes import RETURN_COLUMNS
 from verfak.rules import OUTCOME_RULES
@@ -44,9 +44,8 @@ def write_return(landing, program, month, rows, name="tindak_lanjut.csv"):
 
 
 def run_returns(landing, today=dt.date(2024, 9, 30)):
-    outcomes = [tindak_lanjut.ingest_file(f, landing).as_dict() for f in tindak_lanjut.discover(landing)]
-    tindak_lanjut.finish(outcomes)
-    return outcomes, tindak_lanjut.check_pending(today=today)
+    outcomes, _, checked = run_tindak_lanjut(landing, today)
+    return outcomes, checked
 
 
 @pytest.fixture
