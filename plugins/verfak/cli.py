@@ -9,9 +9,7 @@ from pathlib import Path
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from verfak.migrate import migrate
-
-    from verfak.migrate import REPEATABLE_PREFIX
+    from verfak.migrate import REPEATABLE_PREFIX, migrate
 
     applied = migrate()
     views = sum(name.startswith(REPEATABLE_PREFIX) for name in applied)

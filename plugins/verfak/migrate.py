@@ -72,7 +72,7 @@ def migrate(conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
                     (path.name, digest),
                 )
                 applied_now.append(path.name)
-            applied_now += apply_repeatable(cur, applied)
+            applied_now += apply_repeatable(cur, applied, tables_changed=bool(applied_now))
             load_reference(cur)
             load_outcome_reference(cur)
             from verfak.agency import sync_agencies
@@ -117,7 +117,10 @@ def repeatables(directory: Path = VIEWS_DIR) -> list[Repeatable]:
         if match is None:
             raise MigrationError(f"{path.name} defines no view, materialized view or function")
         kind, name = " ".join(match.group(1).lower().split()), match.group(2).lower()
-        if path.name != f"{path.name.split('_', 1)[0]}_{name}.sql" or not path.name.split("_", 1)[0].isdigit():
+        if (
+            path.name != f"{path.name.split('_', 1)[0]}_{name}.sql"
+            or not path.name.split("_", 1)[0].isdigit()
+        ):
             raise MigrationError(f"{path.name} defines {name}: name it NNN_{name}.sql")
         found.append(Repeatable(path, name, kind, text))
     names = [r.name for r in found]
@@ -165,7 +168,9 @@ def _dependents(cur, oids: list[int]) -> list[tuple[str, bool]]:
     return [(name, populated) for name, populated in cur.fetchall()]
 
 
-def apply_repeatable(cur, applied: dict[str, str], items: list[Repeatable] | None = None) -> list[str]:
+def apply_repeatable(
+    cur, applied: dict[str, str], items: list[Repeatable] | None = None, tables_changed: bool = False
+) -> list[str]:
     """Re-create, in order, the repeatable objects whose file changed or that are missing; record
     their sha256; return their bookkeeping names.
 
@@ -178,10 +183,19 @@ def apply_repeatable(cur, applied: dict[str, str], items: list[Repeatable] | Non
     ``verfak.agency``, say), that is an error; write a migration that drops it first
     (``sync_agencies`` then makes the agency's view again). Everything runs in the migrate's
     transaction: a failure leaves the warehouse as it was.
+
+    ``tables_changed`` (a migration was applied in this run): the plain views and functions are
+    replaced in place even when their file did not change, so that a view's ``*`` takes a column a
+    migration added (a materialized view is only re-created when its file changes: that costs a
+    refresh).
     """
     items = repeatables() if items is None else items
     position = {item.name: index for index, item in enumerate(items)}
-    to_create = {item.name for item in items if applied.get(item.key) != item.digest}
+    to_create = {
+        item.name
+        for item in items
+        if applied.get(item.key) != item.digest or (tables_changed and item.kind != "materialized view")
+    }
     refresh: set[str] = set()
     done: list[str] = []
     for index, item in enumerate(items):
