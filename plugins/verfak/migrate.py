@@ -49,11 +49,7 @@ def migrate(conn_id: str = db.WAREHOUSE_CONN_ID) -> list[str]:
     try:
         with conn, conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-            cur.execute(
-                """CREATE TABLE IF NOT EXISTS public.verfak_migration (
-                       name text PRIMARY KEY, sha256 text NOT NULL,
-                       applied_at timestamptz NOT NULL DEFAULT now())"""
-            )
+            cur.execute(db.sql_file("migrate/create_bookkeeping.sql"))
             cur.execute("SELECT name, sha256 FROM public.verfak_migration")
             applied = dict(cur.fetchall())
             for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
@@ -151,18 +147,7 @@ def _dependents(cur, oids: list[int]) -> list[tuple[str, bool]]:
     """The views and materialized views that read the objects, directly or through one another:
     (schema.name, a materialized view holding data)."""
     cur.execute(
-        """WITH RECURSIVE dependent(oid) AS (
-               SELECT r.ev_class FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
-                WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = ANY(%(oids)s::oid[])
-                  AND r.ev_class <> ALL(%(oids)s::oid[])
-               UNION
-               SELECT r.ev_class FROM dependent x
-                 JOIN pg_depend d ON d.refobjid = x.oid AND d.classid = 'pg_rewrite'::regclass
-                 JOIN pg_rewrite r ON r.oid = d.objid
-                WHERE r.ev_class <> x.oid
-           )
-           SELECT n.nspname || '.' || c.relname, c.relkind = 'm' AND c.relispopulated
-             FROM dependent x JOIN pg_class c ON c.oid = x.oid JOIN pg_namespace n ON n.oid = c.relnamespace""",
+        db.sql_file("migrate/dependents.sql"),
         {"oids": oids},
     )
     return [(name, populated) for name, populated in cur.fetchall()]
@@ -270,10 +255,7 @@ def load_outcome_reference(cur) -> None:
     from verfak.rules import OUTCOME_RULES
 
     cur.executemany(
-        """INSERT INTO ref.outcome_status (status, label, allowed_first, allowed_after, money, category)
-           VALUES (%s, %s, %s, %s, %s, %s)
-           ON CONFLICT (status) DO UPDATE SET label = EXCLUDED.label, allowed_first = EXCLUDED.allowed_first,
-               allowed_after = EXCLUDED.allowed_after, money = EXCLUDED.money, category = EXCLUDED.category""",
+        db.sql_file("ref/upsert_outcome_status.sql"),
         [
             (
                 s.status,
@@ -287,10 +269,7 @@ def load_outcome_reference(cur) -> None:
         ],
     )
     cur.executemany(
-        """INSERT INTO quality.rule (rule_id, severity, column_name, expectation, message, description)
-           VALUES (%s, %s, %s, %s, %s, %s)
-           ON CONFLICT (rule_id) DO UPDATE SET severity = EXCLUDED.severity, column_name = EXCLUDED.column_name,
-               expectation = EXCLUDED.expectation, message = EXCLUDED.message, description = EXCLUDED.description""",
+        db.sql_file("quality/upsert_rule.sql"),
         [(r.rule_id, r.severity, r.column, r.expectation, r.message, r.description) for r in OUTCOME_RULES],
     )
 
@@ -305,20 +284,11 @@ def load_reference(cur) -> None:
         rows = list(csv.DictReader(fh))
     kecamatan = sorted({(r["kode_kecamatan"], r["nama_kecamatan"]) for r in rows})
     cur.executemany(
-        """INSERT INTO ref.kecamatan (kode_kecamatan, nama_kecamatan) VALUES (%s, %s)
-           ON CONFLICT (kode_kecamatan) DO UPDATE SET nama_kecamatan = EXCLUDED.nama_kecamatan
-           WHERE ref.kecamatan.nama_kecamatan IS DISTINCT FROM EXCLUDED.nama_kecamatan""",
+        db.sql_file("ref/upsert_kecamatan.sql"),
         kecamatan,
     )
     cur.executemany(
-        """INSERT INTO ref.desa (kode_desa, kode_desa_plain, kode_kecamatan, nama_desa, jenis, kode_desa_bps)
-           VALUES (%s, %s, %s, %s, %s, %s)
-           ON CONFLICT (kode_desa) DO UPDATE SET
-               kode_kecamatan = EXCLUDED.kode_kecamatan, nama_desa = EXCLUDED.nama_desa,
-               jenis = EXCLUDED.jenis, kode_desa_bps = EXCLUDED.kode_desa_bps
-           WHERE (ref.desa.kode_kecamatan, ref.desa.nama_desa, ref.desa.jenis, ref.desa.kode_desa_bps)
-                 IS DISTINCT FROM
-                 (EXCLUDED.kode_kecamatan, EXCLUDED.nama_desa, EXCLUDED.jenis, EXCLUDED.kode_desa_bps)""",
+        db.sql_file("ref/upsert_desa.sql"),
         [
             (
                 r["kode_desa"],
