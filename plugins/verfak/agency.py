@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 #: The old way of giving a role its password; no longer read (see ``set_password``).
 LEGACY_PASSWORD_PREFIX = "VERFAK_AGENCY_PASSWORD_"
 MIN_PASSWORD_LENGTH = 12
-#: The agencies' one write: an outcome of their own referral (migration 0031).
+#: The agencies' one write: an outcome of their own referral (include/sql/views/420_publish.catat_tindak_lanjut.sql).
 CATAT_FUNCTION = "publish.catat_tindak_lanjut(text, text, date, bigint, text, text)"
 
 

@@ -409,7 +409,7 @@ VILLAGE_RULES_BY_ID = {rule.rule_id: rule for rule in VILLAGE_RULES}
 
 # --- referral outcomes reported back by the agencies (docs/tindak_lanjut.md) -----------------
 # Each rule reads one column of the same name computed by the SQL function publish.outcome_checks
-# (include/sql/migrations/0031_referral_outcome.sql): true = passes, false = fails, empty = the
+# (include/sql/views/410_publish.outcome_checks.sql): true = passes, false = fails, empty = the
 # rule does not apply to the row. The return-file gate (verfak.tindak_lanjut) computes them for
 # every row and runs this suite in Great Expectations and as masks; the agencies' database
 # function publish.catat_tindak_lanjut raises with the same id and message.
