@@ -254,3 +254,29 @@ def test_period_is_a_date_and_periode_the_text_except_the_listed_columns(warehou
     )
     for table in PERIOD_AS_TEXT:
         assert f"`{table}.period`" in glossary
+
+
+def test_current_submission_file_is_the_accepted_file_not_superseded(warehouse):
+    village = warehouse.scalar("SELECT min(kode_desa) FROM ref.desa")
+
+    def register(sha: str, status: str) -> int:
+        return warehouse.scalar(
+            """INSERT INTO raw.submission_file (sha256, path, file_name, period, kode_desa, file_format, size_bytes,
+                   modified_at, status, reject_code)
+               VALUES (%s, %s, %s, '2024-06', %s, 'csv', 1, now(), %s, %s) RETURNING file_id""",
+            (
+                sha,
+                f"2024-06/{sha}.csv",
+                f"{sha}.csv",
+                village,
+                status,
+                None if status == "accepted" else "kosong",
+            ),
+        )
+
+    old, new = register("a", "accepted"), register("b", "accepted")
+    register("c", "rejected")
+    warehouse.query(
+        "UPDATE raw.submission_file SET superseded_by = %s WHERE file_id = %s RETURNING 1", (new, old)
+    )
+    assert warehouse.query("SELECT file_id FROM raw.current_submission_file") == [(new,)]
