@@ -213,9 +213,8 @@ def _resubmission(cur, landing: Path, changed_rows: int) -> dict:
     from verfak.columns import COLUMNS
 
     cur.execute(
-        """SELECT kode_desa, file_id, path, rows_read FROM raw.submission_file
-            WHERE status = 'accepted' AND superseded_by IS NULL
-              AND period = (SELECT max(period) FROM raw.submission_file WHERE status = 'accepted')"""
+        """SELECT kode_desa, file_id, path, rows_read FROM raw.current_submission_file
+            WHERE period = (SELECT max(period) FROM raw.submission_file WHERE status = 'accepted')"""
     )
     candidates = []
     header = (",".join(COLUMNS) + "\n").encode()

@@ -36,7 +36,7 @@ import time
 import psycopg2.extensions
 from psycopg2 import errors, sql
 
-from verfak import config
+from verfak import config, db
 from verfak.programs import Program, load_programs
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 #: The old way of giving a role its password; no longer read (see ``set_password``).
 LEGACY_PASSWORD_PREFIX = "VERFAK_AGENCY_PASSWORD_"
 MIN_PASSWORD_LENGTH = 12
-#: The agencies' one write: an outcome of their own referral (migration 0031).
+#: The agencies' one write: an outcome of their own referral (include/sql/views/420_publish.catat_tindak_lanjut.sql).
 CATAT_FUNCTION = "publish.catat_tindak_lanjut(text, text, date, bigint, text, text)"
 
 
@@ -117,9 +117,7 @@ def _view_is_current(cur, program: Program) -> bool | None:
     cur.execute(sql.SQL("DROP VIEW IF EXISTS pg_temp.{}").format(sql.Identifier(probe)))
     cur.execute(program_view(program, schema="pg_temp", name=probe))
     cur.execute(
-        """SELECT pg_get_viewdef(w.oid) = pg_get_viewdef(e.oid) AND w.reloptions IS NOT DISTINCT FROM e.reloptions
-             FROM pg_class w, pg_class e
-            WHERE w.oid = %s::regclass AND e.oid = %s::regclass""",
+        db.sql_file("publish/agency_view_matches.sql"),
         (f"pg_temp.{probe}", f"publish.{program.name}"),
     )
     same = cur.fetchone()[0]
@@ -219,13 +217,7 @@ def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
             sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(sql.SQL(CATAT_FUNCTION), role),
         )
         cur.execute(
-            """INSERT INTO publish.program_outcome (program, agency, statuses, final, response_days)
-               VALUES (%s, %s, %s, %s, %s)
-               ON CONFLICT (program) DO UPDATE SET agency = EXCLUDED.agency, statuses = EXCLUDED.statuses,
-                   final = EXCLUDED.final, response_days = EXCLUDED.response_days
-               WHERE (publish.program_outcome.agency, publish.program_outcome.statuses, publish.program_outcome.final,
-                      publish.program_outcome.response_days)
-                     IS DISTINCT FROM (EXCLUDED.agency, EXCLUDED.statuses, EXCLUDED.final, EXCLUDED.response_days)""",
+            db.sql_file("publish/upsert_program_outcome.sql"),
             (
                 program.name,
                 program.agency,

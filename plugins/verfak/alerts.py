@@ -166,9 +166,7 @@ def raise_once(alert: Alert) -> Alert | None:
     try:
         with db.transaction() as cur:
             cur.execute(
-                """INSERT INTO ops.alert (kind, dag_id, run_id, task_id, message, subject, night, channels)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (kind, subject, night) WHERE night IS NOT NULL DO NOTHING RETURNING alert_id""",
+                db.sql_file("ops/insert_alert_once.sql"),
                 (
                     alert.kind,
                     alert.dag_id,
@@ -389,10 +387,7 @@ def _record(alert: Alert) -> int:
 
     with db.transaction() as cur:
         cur.execute(
-            """INSERT INTO ops.alert (kind, dag_id, run_id, task_id, map_index, try_number, logical_date,
-                   deadline_at, error_type, message, log_url, channels, notify_error)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-               RETURNING alert_id""",
+            db.sql_file("ops/insert_alert.sql"),
             (
                 alert.kind,
                 alert.dag_id,

@@ -9,10 +9,14 @@ from pathlib import Path
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from verfak.migrate import migrate
+    from verfak.migrate import REPEATABLE_PREFIX, migrate
 
     applied = migrate()
-    print(f"[migrate] warehouse up to date ({len(applied)} migration(s) applied now)")
+    views = sum(name.startswith(REPEATABLE_PREFIX) for name in applied)
+    print(
+        f"[migrate] warehouse up to date ({len(applied) - views} migration(s) applied now, "
+        f"{views} view(s) or function(s) re-created)"
+    )
     return 0
 
 

@@ -1,7 +1,7 @@
 """Completeness and timeliness of the villages' submissions, per village, kecamatan and regency.
 
 The numbers live in the warehouse as views (``mart.completeness_desa``, ``_kecamatan``,
-``_kabupaten``; include/sql/migrations/0021_mart_completeness.sql): expected (the 187 villages of
+``_kabupaten``; include/sql/views/300_mart.completeness_desa_at.sql): expected (the 187 villages of
 ``ref.desa``), received, on time (by the cut-off day), late, missing. This module reads them for
 the nightly report and the Airflow page with the cut-off day of ``VERFAK_CUTOFF_DAY``.
 """

@@ -313,13 +313,7 @@ def ingest_file(
 
     with db.transaction(conn_id) as cur:
         cur.execute(
-            """INSERT INTO raw.submission_file
-                   (sha256, path, file_name, period, kode_desa, folder_desa, file_format, size_bytes, modified_at,
-                    status, reject_code, reject_message, read_details, rows_read, rows_passed, rows_rejected,
-                    dag_run_id)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-               ON CONFLICT (sha256, period, folder_desa) DO NOTHING
-               RETURNING file_id""",
+            db.sql_file("ingest/insert_submission_file.sql"),
             (
                 sha256,
                 relative,
@@ -377,10 +371,7 @@ def ingest_file(
 
 def _remember_path(cur, relative: str, stat, sha256: str, file_id: int) -> None:
     cur.execute(
-        """INSERT INTO raw.landing_path (path, size_bytes, modified_at, sha256, file_id)
-           VALUES (%s, %s, %s, %s, %s)
-           ON CONFLICT (path) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, modified_at = EXCLUDED.modified_at,
-               sha256 = EXCLUDED.sha256, file_id = EXCLUDED.file_id""",
+        db.sql_file("ingest/upsert_landing_path.sql"),
         (relative, stat.st_size, file_time(stat.st_mtime), sha256, file_id),
     )
 

@@ -332,9 +332,7 @@ def validate_and_load_period(
             # 3. Issues, core, village rules, counts: the batch's villages only.
             upsert_rules(cur)  # the whole registry (a rule changed since the last migrate is current)
             cur.execute(
-                """INSERT INTO quality.validation_run (period, dag_run_id, started_at, finished_at, rows_validated,
-                       rows_passed, rows_failed, gx_success, data_docs_index)
-                   VALUES (%s, %s, %s, now(), %s, %s, %s, %s, %s) RETURNING run_id""",
+                db.sql_file("quality/insert_validation_run.sql"),
                 (
                     period,
                     dag_run_id,
@@ -366,9 +364,7 @@ def validate_and_load_period(
             checked = sorted(set(batch) | (set(known) - set(current)))
             flags = _check_villages(cur, period, period_start, run_id, checked)
             cur.execute(
-                """INSERT INTO quality.rule_result (run_id, rule_id, evaluated, failed)
-                   SELECT %s, rule_id, sum(evaluated), sum(failed) FROM quality.rule_count_desa
-                    WHERE period = %s GROUP BY rule_id""",
+                db.sql_file("quality/insert_rule_result.sql"),
                 (run_id, period),
             )  # the period's totals after this batch
             loaded, layak = _period_totals(cur, period_start)

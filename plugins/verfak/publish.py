@@ -120,13 +120,7 @@ def publish_program(
     manifest_sha = sha256_file(folder / "manifest.json")
     with db.transaction(conn_id) as cur:
         cur.execute(
-            """INSERT INTO publish.export_run (program, export_date, agency, period, row_count, export_path,
-                   manifest_sha256, dag_run_id, generated_at)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now())
-               ON CONFLICT (program, export_date) DO UPDATE SET agency = EXCLUDED.agency, period = EXCLUDED.period,
-                   row_count = EXCLUDED.row_count, export_path = EXCLUDED.export_path,
-                   manifest_sha256 = EXCLUDED.manifest_sha256, dag_run_id = EXCLUDED.dag_run_id,
-                   generated_at = EXCLUDED.generated_at""",
+            db.sql_file("publish/upsert_export_run.sql"),
             (name, export_date, program.agency, period, rows, str(folder), manifest_sha, dag_run_id),
         )
     keep_days = config.settings().export_retention_days

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from verfak import config
+from verfak import config, db
 from verfak.columns import (
     BY_NAME,
     LABELS,
@@ -422,7 +422,7 @@ def village_rules_by_id(settings: Settings | None = None) -> dict[str, Rule]:
 
 # --- referral outcomes reported back by the agencies (docs/tindak_lanjut.md) -----------------
 # Each rule reads one column of the same name computed by the SQL function publish.outcome_checks
-# (include/sql/migrations/0031_referral_outcome.sql): true = passes, false = fails, empty = the
+# (include/sql/views/410_publish.outcome_checks.sql): true = passes, false = fails, empty = the
 # rule does not apply to the row. The return-file gate (verfak.tindak_lanjut) computes them for
 # every row and runs this suite in Great Expectations and as masks; the agencies' database
 # function publish.catat_tindak_lanjut raises with the same id and message.
@@ -674,16 +674,10 @@ def registry(settings: Settings | None = None) -> tuple[Rule, ...]:
     return rules
 
 
-_UPSERT_RULE = """INSERT INTO quality.rule (rule_id, severity, column_name, expectation, message, description)
-   VALUES (%s, %s, %s, %s, %s, %s)
-   ON CONFLICT (rule_id) DO UPDATE SET severity = EXCLUDED.severity, column_name = EXCLUDED.column_name,
-       expectation = EXCLUDED.expectation, message = EXCLUDED.message, description = EXCLUDED.description"""
-
-
 def upsert_rules(cur, rules: tuple[Rule, ...] | None = None) -> None:
     """Write ``rules`` (default: the whole registry, ``registry()``) into ``quality.rule``."""
     cur.executemany(
-        _UPSERT_RULE,
+        db.sql_file("quality/upsert_rule.sql"),
         [
             (r.rule_id, r.severity, r.column, r.expectation, r.message, r.description)
             for r in rules or registry()

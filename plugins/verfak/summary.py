@@ -35,22 +35,11 @@ def table_counts(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict[str, int]:
 
 def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
     with db.transaction(conn_id) as cur:
-        cur.execute(
-            """SELECT count(*) FILTER (WHERE status = 'accepted'), count(*) FILTER (WHERE status = 'rejected'),
-                      count(*) FILTER (WHERE superseded_by IS NOT NULL),
-                      coalesce(sum(rows_read), 0), coalesce(sum(rows_rejected), 0)
-                 FROM raw.submission_file"""
-        )
+        cur.execute(db.sql_file("ops/summary_files.sql"))
         accepted, rejected, superseded, rows_read, rows_rejected_intake = cur.fetchone()
         cur.execute(
             # the period's rows as staging holds them (a run validates a batch of villages, not the period)
-            """SELECT s.period, s.validated, s.validated - s.failed, s.failed, r.data_docs_index
-                 FROM (SELECT to_char(period, 'YYYY-MM') AS period, count(*) AS validated,
-                              count(*) FILTER (WHERE has_error) AS failed
-                         FROM staging.verifikasi GROUP BY 1) s
-                 LEFT JOIN LATERAL (SELECT data_docs_index FROM quality.validation_run v WHERE v.period = s.period
-                                     ORDER BY run_id DESC LIMIT 1) r ON true
-                ORDER BY 1"""
+            db.sql_file("ops/summary_gate.sql")
         )
         gate = {
             p: {"validated": v, "loaded": ok, "quarantined": bad, "data_docs": docs}
@@ -87,12 +76,7 @@ def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
         statuses: dict[str, dict[str, int]] = {}
         for row in outcome_report.status_counts(cur):
             statuses.setdefault(row["program"], {})[row["status"]] = row["referrals"]
-        cur.execute(
-            """SELECT count(*) FILTER (WHERE status = 'accepted'), count(*) FILTER (WHERE status = 'rejected'),
-                      coalesce(sum(rows_read), 0),
-                      (SELECT count(DISTINCT (file_id, source_row)) FROM quality.return_issue WHERE severity = 'error')
-                 FROM raw.return_file"""
-        )
+        cur.execute(db.sql_file("ops/summary_return_files.sql"))
         return_files = dict(zip(("accepted", "rejected", "rows", "rows_sent_back"), cur.fetchone()))
     return {
         "files": {

@@ -174,11 +174,7 @@ def ingest_file(
     file_format = result.details.get("format") or path.suffix.lstrip(".").lower() or "unknown"
     with db.transaction(conn_id) as cur:
         cur.execute(
-            """INSERT INTO raw.return_file (sha256, path, file_name, program, folder_program, period, file_format,
-                   size_bytes, modified_at, status, reject_code, reject_message, read_details, rows_read,
-                   rows_passed, rows_rejected, dag_run_id)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-               ON CONFLICT (sha256, period, folder_program) DO NOTHING RETURNING file_id""",
+            db.sql_file("outcome/insert_return_file.sql"),
             (
                 sha256,
                 relative,
@@ -230,9 +226,7 @@ def ingest_file(
 
 def _remember_path(cur, relative: str, stat, sha256: str, file_id: int) -> None:
     cur.execute(
-        """INSERT INTO raw.return_path (path, size_bytes, modified_at, sha256, file_id) VALUES (%s, %s, %s, %s, %s)
-           ON CONFLICT (path) DO UPDATE SET size_bytes = EXCLUDED.size_bytes, modified_at = EXCLUDED.modified_at,
-               sha256 = EXCLUDED.sha256, file_id = EXCLUDED.file_id, seen_at = now()""",
+        db.sql_file("outcome/upsert_return_path.sql"),
         (relative, stat.st_size, file_time(stat.st_mtime), sha256, file_id),
     )
 
@@ -260,15 +254,7 @@ def _copy_rows(cur, file_id: int, result: ReadResult) -> None:
 def resolve_superseded(conn_id: str = db.WAREHOUSE_CONN_ID) -> int:
     """A new version of a return file (same path, new bytes) supersedes the earlier; both are checked again."""
     with db.transaction(conn_id) as cur:
-        cur.execute(
-            """WITH ranked AS (
-                   SELECT file_id, first_value(file_id) OVER (PARTITION BY path
-                              ORDER BY modified_at DESC, file_id DESC) AS current_id
-                     FROM raw.return_file WHERE status = 'accepted')
-               UPDATE raw.return_file f SET superseded_by = nullif(r.current_id, r.file_id), checked_at = NULL
-                 FROM ranked r
-                WHERE f.file_id = r.file_id AND f.superseded_by IS DISTINCT FROM nullif(r.current_id, r.file_id)"""
-        )
+        cur.execute(db.sql_file("outcome/resolve_superseded.sql"))
         return cur.rowcount
 
 
@@ -284,17 +270,7 @@ def _typed(cur, program: str, from_period: str):
     from verfak.staging import _identifier, _integer, parse_dates
 
     cur.execute(
-        """SELECT r.file_id, r.source_row, r.referral_id, r.nik, r.status_tindak_lanjut, r.tanggal, r.nilai,
-                  r.kegiatan, r.keterangan, f.modified_at AS reported_at, f.period
-             FROM raw.return_row r JOIN raw.return_file f USING (file_id)
-            WHERE f.program = %s AND f.period >= %s AND f.status = 'accepted' AND f.superseded_by IS NULL
-              -- a pre-filled row of tindak_lanjut.xlsx the agency left empty: no answer yet, not a mistake
-              AND num_nonnulls(nullif(btrim(r.status_tindak_lanjut), ''), nullif(btrim(r.tanggal), ''),
-                               nullif(btrim(r.nilai), ''), nullif(btrim(r.kegiatan), ''),
-                               nullif(btrim(r.keterangan), '')) > 0
-              AND NOT EXISTS (SELECT 1 FROM quality.return_issue i WHERE i.file_id = r.file_id
-                                 AND i.source_row = r.source_row AND i.stage = 'intake' AND i.severity = 'error')
-            ORDER BY r.file_id, r.source_row""",
+        db.sql_file("outcome/select_rows_to_check.sql"),
         (program, from_period),
     )
     raw = pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description], dtype="object")
@@ -348,11 +324,7 @@ def _checks(cur, typed, today: dt.date, max_passes: int = 10):
 
     from verfak.rules import OUTCOME_RULES
 
-    cur.execute(
-        """CREATE TEMP TABLE tmp_return_rows (file_id bigint, source_row integer, program text, referral_id text,
-               nik text, status text, tanggal date, nilai bigint, kegiatan text, keterangan text,
-               reported_at timestamptz, in_sequence boolean NOT NULL DEFAULT true) ON COMMIT DROP"""
-    )
+    cur.execute(db.sql_file("outcome/create_tmp_return_rows.sql"))
     buffer = io.StringIO()
     typed[list(_TMP_COLUMNS)].to_csv(buffer, index=False, header=False)
     db.copy_rows(cur, "tmp_return_rows", list(_TMP_COLUMNS), buffer)
@@ -499,14 +471,7 @@ def _record_issues(cur, failures) -> None:
         buffer,
     )
     # value_sent: the cell as the agency wrote it (raw.return_row), for its feedback file
-    cur.execute(
-        """INSERT INTO quality.return_issue (file_id, source_row, stage, rule_id, severity, column_name, value_sent,
-               message)
-           SELECT t.file_id, t.source_row, 'gate', t.rule_id, t.severity, t.column_name,
-                  (to_jsonb(r) ->> t.column_name), t.message
-             FROM tmp_return_issue t JOIN raw.return_row r USING (file_id, source_row)
-           ON CONFLICT DO NOTHING"""
-    )
+    cur.execute(db.sql_file("outcome/insert_gate_issues.sql"))
     cur.execute("DROP TABLE tmp_return_issue")
 
 
@@ -529,20 +494,9 @@ def _record_events(cur, good) -> int:
     good.sort_values(["tanggal", "reported_at", "file_id", "source_row"])[columns].to_csv(
         buffer, index=False, header=False
     )
-    cur.execute(
-        """CREATE TEMP TABLE tmp_return_event (referral_id text, status text, tanggal date, nilai bigint,
-               kegiatan text, keterangan text, koreksi boolean, file_id bigint, source_row integer,
-               reported_at timestamptz) ON COMMIT DROP"""
-    )
+    cur.execute(db.sql_file("outcome/create_tmp_return_event.sql"))
     db.copy_rows(cur, "tmp_return_event", columns, buffer)
-    cur.execute(
-        """INSERT INTO publish.referral_outcome (referral_id, status, tanggal, nilai, kegiatan, keterangan, koreksi,
-               source, file_id, source_row, reported_at)
-           SELECT referral_id, status, tanggal, nilai, kegiatan, keterangan, koreksi, 'file', file_id, source_row,
-                  reported_at
-             FROM tmp_return_event ORDER BY tanggal, reported_at, file_id, source_row
-           ON CONFLICT (referral_id, status, tanggal) DO NOTHING"""
-    )
+    cur.execute(db.sql_file("outcome/insert_events.sql"))
     inserted = cur.rowcount
     cur.execute("DROP TABLE tmp_return_event")
     return inserted

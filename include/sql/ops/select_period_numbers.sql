@@ -5,8 +5,8 @@ SELECT (SELECT count(*) FROM raw.submission_file WHERE period = %(period)s AND s
            AS files_rejected,
        (SELECT count(*) FROM raw.submission_file WHERE period = %(period)s AND superseded_by IS NOT NULL)
            AS files_superseded,
-       (SELECT coalesce(sum(rows_read), 0) FROM raw.submission_file
-         WHERE period = %(period)s AND status = 'accepted' AND superseded_by IS NULL) AS rows_read,
+       (SELECT coalesce(sum(rows_read), 0) FROM raw.current_submission_file WHERE period = %(period)s)
+           AS rows_read,
        s.rows_validated, s.rows_validated - s.rows_failed AS rows_loaded, s.rows_failed AS rows_quarantined,
        g.finished_at AS validated_at, g.data_docs_index
   FROM (SELECT 1) one

@@ -5,9 +5,9 @@ SELECT i.rule_id, i.stage, i.severity, count(*)::integer AS rows_failed,
        count(DISTINCT f.kode_desa)::integer AS villages,
        r.description
   FROM quality.row_issue i
-  JOIN raw.submission_file f ON f.file_id = i.file_id
+  JOIN raw.current_submission_file f ON f.file_id = i.file_id
   LEFT JOIN quality.rule r ON r.rule_id = i.rule_id
- WHERE f.period = %(period)s AND f.status = 'accepted' AND f.superseded_by IS NULL
+ WHERE f.period = %(period)s
  GROUP BY i.rule_id, i.stage, i.severity, r.description
  ORDER BY rows_failed DESC, i.rule_id
  LIMIT %(limit)s

@@ -5,8 +5,8 @@
 -- %(villages)s: only these villages (NULL: every village of the period).
 WITH current_file AS (
     SELECT kode_desa, file_id, file_name, modified_at
-      FROM raw.submission_file
-     WHERE period = %(period)s AND status = 'accepted' AND superseded_by IS NULL
+      FROM raw.current_submission_file
+     WHERE period = %(period)s
        AND (%(villages)s::text[] IS NULL OR kode_desa = ANY(%(villages)s::text[]))
 )
 SELECT c.kode_desa, c.file_name AS file, r.source_sheet AS sheet, coalesce(r.sheet_row, i.source_row) AS baris,

@@ -6,8 +6,8 @@ WITH gate AS (
       FROM staging.verifikasi WHERE period = %(period)s AND kode_desa = ANY(%(villages)s) GROUP BY kode_desa
 ), intake AS (
     SELECT kode_desa, sum(rows_rejected) AS rows_rejected
-      FROM raw.submission_file
-     WHERE period = %(periode)s AND status = 'accepted' AND superseded_by IS NULL
+      FROM raw.current_submission_file
+     WHERE period = %(periode)s
      GROUP BY kode_desa
 ), layak_now AS (
     SELECT kode_desa, count(*) FILTER (WHERE status_verifikasi = 'layak') AS layak

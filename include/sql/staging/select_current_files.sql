@@ -2,6 +2,6 @@
 -- whether validate-and-load has taken it yet (a new file, or a village's newer file that
 -- superseded the one loaded, has loaded_at NULL: its village is in the next batch).
 SELECT kode_desa, file_id, rows_passed, loaded_at IS NULL AS changed
-  FROM raw.submission_file
- WHERE period = %(periode)s AND status = 'accepted' AND superseded_by IS NULL AND kode_desa IS NOT NULL
+  FROM raw.current_submission_file
+ WHERE period = %(periode)s AND kode_desa IS NOT NULL
  ORDER BY kode_desa
