@@ -28,6 +28,7 @@ import pandas as pd
 
 from verfak import config
 from verfak.files import private_files, tighten
+from verfak.gx_imports import defer_unused_imports
 from verfak.rules import (
     RULES,
     RULES_BY_ID,
@@ -40,6 +41,7 @@ from verfak.rules import (
 )
 
 log = logging.getLogger(__name__)
+defer_unused_imports()  # before Great Expectations is imported: scipy.stats and altair on first use
 
 INDEX_COLUMNS = ["file_id", "source_row"]
 FAILURE_COLUMNS = [*INDEX_COLUMNS, "rule_id", "severity", "column_name", "message"]

@@ -1,6 +1,7 @@
 -- The raw rows of a chunk of a batch's files that go to the quality gate, less the rows already
 -- rejected at intake (rows with an intake warning go on, flagged), with the period's cross-village
--- counts of each row's NIK (tmp_batch_key and tmp_nik_cross, made by verfak.load for the batch).
+-- counts of each row's NIK (tmp_row_cross, made by cross_village.sql for the batch; the chunk's files
+-- are named on its side of the join too, so its index gives the chunk's rows without a scan).
 SELECT r.file_id, r.source_row, f.kode_desa AS kode_desa_folder,
        r.nik, r.no_kk, r.nama, r.jenis_kelamin, r.tanggal_lahir, r.hubungan_keluarga, r.alamat, r.rt, r.rw,
        r.kode_desa, r.status_verifikasi, r.alasan, r.desil, r.pekerjaan, r.pendidikan, r.pendapatan_bulanan,
@@ -11,8 +12,8 @@ SELECT r.file_id, r.source_row, f.kode_desa AS kode_desa_folder,
        c.nik_jumlah_desa, c.nik_jumlah_kk
   FROM raw.submission_row r
   JOIN raw.submission_file f USING (file_id)
-  LEFT JOIN tmp_batch_key k USING (file_id, source_row)
-  LEFT JOIN tmp_nik_cross c ON c.nik = k.nik
+  LEFT JOIN tmp_row_cross c
+         ON c.file_id = r.file_id AND c.source_row = r.source_row AND c.file_id = ANY(%(file_ids)s)
  WHERE r.file_id = ANY(%(file_ids)s)
    AND NOT EXISTS (SELECT 1 FROM quality.row_issue i
                     WHERE i.file_id = r.file_id AND i.source_row = r.source_row
