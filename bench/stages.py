@@ -214,7 +214,7 @@ def _resubmission(cur, landing: Path, changed_rows: int) -> dict:
 
     cur.execute(
         """SELECT kode_desa, file_id, path, rows_read FROM raw.current_submission_file
-            WHERE period = (SELECT max(period) FROM raw.submission_file WHERE status = 'accepted')"""
+            WHERE periode = (SELECT max(periode) FROM raw.submission_file WHERE status = 'accepted')"""
     )
     candidates = []
     header = (",".join(COLUMNS) + "\n").encode()

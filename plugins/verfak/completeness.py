@@ -37,13 +37,13 @@ def regency(cur) -> list[dict]:
 
 def kecamatan(cur, period: str) -> list[dict]:
     """One period's numbers per kecamatan (23 rows)."""
-    db.run_sql_file(cur, "ops/select_completeness_kecamatan.sql", {"period": period})
+    db.run_sql_file(cur, "ops/select_completeness_kecamatan.sql", {"periode": period})
     return rows(cur)
 
 
 def villages_to_follow_up(cur, period: str) -> list[dict]:
     """Villages of the period that are missing, late, rejected only, or sent rows with errors."""
-    db.run_sql_file(cur, "ops/select_completeness_desa.sql", {"period": period})
+    db.run_sql_file(cur, "ops/select_completeness_desa.sql", {"periode": period})
     return rows(cur)
 
 

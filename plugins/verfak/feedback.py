@@ -53,7 +53,7 @@ def write_feedback(
     with db.transaction(conn_id) as cur:
         cur.execute(
             db.sql_file("quality/select_feedback.sql"),
-            {"period": period, "villages": None if villages is None else list(villages)},
+            {"periode": period, "villages": None if villages is None else list(villages)},
         )
         rows = cur.fetchall()
     by_village: dict[str, list[tuple]] = {}

@@ -299,7 +299,7 @@ def ingest_file(
         # bytes from another village, e.g. two unfilled templates, are that village's submission.)
         cur.execute(
             """SELECT file_id, path FROM raw.submission_file
-                WHERE sha256 = %s AND period IS NOT DISTINCT FROM %s AND folder_desa IS NOT DISTINCT FROM %s""",
+                WHERE sha256 = %s AND periode IS NOT DISTINCT FROM %s AND folder_desa IS NOT DISTINCT FROM %s""",
             (sha256, period, folder),
         )
         existing = cur.fetchone()

@@ -151,12 +151,12 @@ def _replace_counts(cur, period: str, villages: list[str], rules, totals: dict) 
     from psycopg2.extras import execute_values
 
     cur.execute(
-        "DELETE FROM quality.rule_count_desa WHERE period = %s AND kode_desa = ANY(%s) AND rule_id = ANY(%s)",
+        "DELETE FROM quality.rule_count_desa WHERE periode = %s AND kode_desa = ANY(%s) AND rule_id = ANY(%s)",
         (period, list(villages), [r.rule_id for r in rules]),
     )
     execute_values(
         cur,
-        "INSERT INTO quality.rule_count_desa (period, kode_desa, rule_id, evaluated, failed) VALUES %s",
+        "INSERT INTO quality.rule_count_desa (periode, kode_desa, rule_id, evaluated, failed) VALUES %s",
         [
             (period, village, rule_id, looked, bad)
             for (village, rule_id), (looked, bad) in sorted(totals.items())
@@ -199,11 +199,12 @@ def _check_villages(cur, period: str, period_start, run_id: int, villages: list[
     _village_counts(figures, evaluated, totals)
     _replace_counts(cur, period, villages, rules, totals)
     cur.execute(
-        "DELETE FROM quality.village_flag WHERE period = %s AND kode_desa = ANY(%s)", (period, list(villages))
+        "DELETE FROM quality.village_flag WHERE periode = %s AND kode_desa = ANY(%s)",
+        (period, list(villages)),
     )
     by_village = figures.set_index("kode_desa")
     cur.executemany(
-        """INSERT INTO quality.village_flag (period, kode_desa, rule_id, severity, message, figures, run_id)
+        """INSERT INTO quality.village_flag (periode, kode_desa, rule_id, severity, message, figures, run_id)
            VALUES (%s, %s, %s, %s, %s, %s, %s)""",
         [
             (
@@ -218,7 +219,7 @@ def _check_villages(cur, period: str, period_start, run_id: int, villages: list[
             for f in checks.failures.itertuples()
         ],
     )
-    cur.execute("SELECT count(*) FROM quality.village_flag WHERE period = %s", (period,))
+    cur.execute("SELECT count(*) FROM quality.village_flag WHERE periode = %s", (period,))
     return cur.fetchone()[0]
 
 
@@ -348,7 +349,7 @@ def validate_and_load_period(
             db.run_sql_file(
                 cur,
                 "quality/record_gate_issues.sql",
-                {"period": period, "villages": batch, "run_id": run_id, **shorten_sql_params()},
+                {"periode": period, "villages": batch, "run_id": run_id, **shorten_sql_params()},
             )
             _replace_counts(cur, period, batch, RULES, counts)
             db.run_sql_file(

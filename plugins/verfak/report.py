@@ -68,7 +68,7 @@ def collect(
         db.run_sql_file(cur, "ops/select_latest_exports.sql")
         exports = completeness.rows(cur)
         cur.execute(
-            "SELECT run_date, dag_run_id, period, generated_at, report_path FROM ops.report_run "
+            "SELECT run_date, dag_run_id, periode, generated_at, report_path FROM ops.report_run "
             "ORDER BY run_date DESC LIMIT 1"
         )
         last_report = completeness.rows(cur)
@@ -95,16 +95,16 @@ def collect(
         if period:
             info["kecamatan"] = completeness.kecamatan(cur, period)
             info["villages"] = completeness.villages_to_follow_up(cur, period)
-            db.run_sql_file(cur, "ops/select_period_numbers.sql", {"period": period})
+            db.run_sql_file(cur, "ops/select_period_numbers.sql", {"periode": period})
             info["numbers"] = completeness.rows(cur)[0]
-            db.run_sql_file(cur, "ops/select_top_rules.sql", {"period": period, "limit": TOP_RULES})
+            db.run_sql_file(cur, "ops/select_top_rules.sql", {"periode": period, "limit": TOP_RULES})
             info["rules"] = completeness.rows(cur)
-            db.run_sql_file(cur, "ops/select_rejected_files.sql", {"period": period})
+            db.run_sql_file(cur, "ops/select_rejected_files.sql", {"periode": period})
             info["rejected_files"] = completeness.rows(cur)
         # Files no village hears of, and paths ingest skipped: paths masked like alerts (no NIK in a name).
         from verfak.alerts import scrub
 
-        db.run_sql_file(cur, "ops/select_unplaced_files.sql", {"period": period, "limit": LIST_LIMIT})
+        db.run_sql_file(cur, "ops/select_unplaced_files.sql", {"periode": period, "limit": LIST_LIMIT})
         info["unplaced_files"] = [{**r, "path": scrub(r["path"])} for r in completeness.rows(cur)]
         db.run_sql_file(cur, "ops/select_skipped_paths.sql", {"days": SKIPPED_DAYS, "limit": LIST_LIMIT})
         info["skipped_paths"] = [{**r, "path": scrub(r["path"])} for r in completeness.rows(cur)]
@@ -367,7 +367,7 @@ def write_report(
             {
                 "run_date": run_date,
                 "dag_run_id": dag_run_id,
-                "period": info["period"],
+                "periode": info["period"],
                 "cutoff_day": info["cutoff_day"],
                 "report_path": str(day_page),
                 "numbers": json.dumps(numbers),

@@ -65,7 +65,7 @@ def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
         )
         reject_reasons = dict(cur.fetchall())
         cur.execute(
-            "SELECT period, rule_id, count(*) FROM quality.village_flag GROUP BY 1, 2 ORDER BY 1, 3 DESC"
+            "SELECT periode, rule_id, count(*) FROM quality.village_flag GROUP BY 1, 2 ORDER BY 1, 3 DESC"
         )
         village_flags: dict[str, dict[str, int]] = {}
         for period, rule_id, count in cur.fetchall():

@@ -161,7 +161,7 @@ def ingest_file(
     program, period, folder, rejection = _locate(relative, set(load_programs()))
     with db.transaction(conn_id) as cur:
         cur.execute(
-            """SELECT file_id FROM raw.return_file WHERE sha256 = %s AND period IS NOT DISTINCT FROM %s
+            """SELECT file_id FROM raw.return_file WHERE sha256 = %s AND periode IS NOT DISTINCT FROM %s
                   AND folder_program IS NOT DISTINCT FROM %s""",
             (sha256, period, folder),
         )
@@ -293,7 +293,7 @@ def _typed(cur, program: str, from_period: str):
             "kegiatan": text["kegiatan"],
             "keterangan": text["keterangan"],
             "reported_at": raw["reported_at"],
-            "period": raw["period"],
+            "periode": raw["periode"],
         }
     )
 
@@ -388,8 +388,8 @@ def pending(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict[str, str]:
     """Programs with a new or replaced return file -> the earliest month to check again."""
     with db.transaction(conn_id) as cur:
         cur.execute(
-            """SELECT program, min(period) FROM raw.return_file
-                WHERE checked_at IS NULL AND program IS NOT NULL AND period IS NOT NULL GROUP BY program"""
+            """SELECT program, min(periode) FROM raw.return_file
+                WHERE checked_at IS NULL AND program IS NOT NULL AND periode IS NOT NULL GROUP BY program"""
         )
         return dict(cur.fetchall())
 
@@ -407,7 +407,7 @@ def check_program(
         )
         load_outcome_reference(cur)  # the rules' messages, for the feedback and the database route
         cur.execute(
-            "SELECT file_id FROM raw.return_file WHERE program = %s AND period >= %s", (program, from_period)
+            "SELECT file_id FROM raw.return_file WHERE program = %s AND periode >= %s", (program, from_period)
         )
         files = [row[0] for row in cur.fetchall()]
         cur.execute("DELETE FROM publish.referral_outcome WHERE file_id = ANY(%s)", (files,))
@@ -429,7 +429,7 @@ def check_program(
             loaded = _record_events(cur, good)
         cur.execute("UPDATE raw.return_file SET checked_at = now() WHERE file_id = ANY(%s)", (files,))
         cur.execute(
-            "SELECT DISTINCT period FROM raw.return_file WHERE file_id = ANY(%s) AND period IS NOT NULL",
+            "SELECT DISTINCT periode FROM raw.return_file WHERE file_id = ANY(%s) AND periode IS NOT NULL",
             (files,),
         )
         months = sorted(row[0] for row in cur.fetchall())
@@ -553,7 +553,7 @@ def write_feedback(program: str, period: str, conn_id: str = db.WAREHOUSE_CONN_I
     and neutralised against spreadsheet formulas (``verfak.safe_text``), in the CSV and the XLSX.
     """
     with db.transaction(conn_id) as cur:
-        cur.execute(db.sql_file("outcome/select_feedback.sql"), {"program": program, "period": period})
+        cur.execute(db.sql_file("outcome/select_feedback.sql"), {"program": program, "periode": period})
         rows = [[neutralise(shorten(value)) for value in row] for row in cur.fetchall()]
     csv_path, xlsx_path = feedback_paths(program, period)
     if not rows:

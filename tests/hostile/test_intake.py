@@ -49,12 +49,14 @@ def drop(warehouse, name: str, folder: str = VILLAGE) -> str:
 
 def registered(warehouse, name: str) -> dict:
     rows = warehouse.query(
-        """SELECT status, reject_code, reject_message, rows_read, period, kode_desa
+        """SELECT status, reject_code, reject_message, rows_read, periode, kode_desa
              FROM raw.submission_file WHERE file_name = %s""",
         (name,),
     )
     assert len(rows) == 1, f"{name}: registered {len(rows)} times"
-    return dict(zip(("status", "reject_code", "reject_message", "rows_read", "period", "kode_desa"), rows[0]))
+    return dict(
+        zip(("status", "reject_code", "reject_message", "rows_read", "periode", "kode_desa"), rows[0])
+    )
 
 
 def feedback(warehouse, kode_desa: str = VILLAGE) -> list[dict]:
@@ -130,7 +132,7 @@ def test_files_over_a_limit_are_rejected_with_their_code_and_the_run_goes_on(war
     for name, (code, words) in OVER_LIMIT.items():
         file = registered(warehouse, name)
         assert (file["status"], file["reject_code"], file["rows_read"]) == ("rejected", code, 0), name
-        assert (file["period"], file["kode_desa"]) == (PERIOD, VILLAGE)
+        assert (file["periode"], file["kode_desa"]) == (PERIOD, VILLAGE)
         for word in words:
             assert word in file["reject_message"], (name, word, file["reject_message"])
         # the village is told, in its feedback file
@@ -306,7 +308,7 @@ def test_misplaced_files_keep_the_period_and_village_their_path_shows(warehouse)
     run_ingest(warehouse.landing)
     for relative, (code, period, village) in MISPLACED.items():
         file = registered(warehouse, Path(relative).name)
-        assert (file["status"], file["reject_code"], file["period"], file["kode_desa"]) == (
+        assert (file["status"], file["reject_code"], file["periode"], file["kode_desa"]) == (
             "rejected",
             code,
             period,

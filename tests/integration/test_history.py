@@ -313,7 +313,7 @@ def test_a_load_killed_halfway_leaves_no_partial_period_and_the_next_run_finishe
         assert warehouse.query(f"SELECT * FROM {table} ORDER BY 1, 2") == rows, table
     assert (
         warehouse.scalar(
-            "SELECT count(*) FROM raw.submission_file WHERE period = '2024-06' AND loaded_at IS NULL"
+            "SELECT count(*) FROM raw.submission_file WHERE periode = '2024-06' AND loaded_at IS NULL"
         )
         == 2
     )

@@ -45,7 +45,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SEED = 15
 GROUP_SIZES = (1, 3, 10, 40, 100)
 
-FILE_KEY = "f.period, f.kode_desa, f.file_name, f.sha256"
+FILE_KEY = "f.periode, f.kode_desa, f.file_name, f.sha256"
 SNAPSHOT = {
     "staging.verifikasi": f"""SELECT {FILE_KEY}, (to_jsonb(s) - 'file_id')::text
                                 FROM staging.verifikasi s JOIN raw.submission_file f USING (file_id)""",
@@ -54,9 +54,9 @@ SNAPSHOT = {
     "quality.village_flag": "SELECT (to_jsonb(v) - 'run_id')::text FROM quality.village_flag v",
     "quality.rule_count_desa": "SELECT to_jsonb(c)::text FROM quality.rule_count_desa c",
     "quality.rule_result (period totals)": """
-        SELECT DISTINCT ON (r.period, rr.rule_id) r.period, rr.rule_id, rr.evaluated, rr.failed
+        SELECT DISTINCT ON (r.periode, rr.rule_id) r.periode, rr.rule_id, rr.evaluated, rr.failed
           FROM quality.rule_result rr JOIN quality.validation_run r USING (run_id)
-         ORDER BY r.period, rr.rule_id, r.run_id DESC""",
+         ORDER BY r.periode, rr.rule_id, r.run_id DESC""",
     "core.verifikasi": f"""SELECT {FILE_KEY}, p.valid_from, (to_jsonb(v) - 'file_id' - 'person_version_id')::text
                              FROM core.verifikasi v JOIN raw.submission_file f USING (file_id)
                              LEFT JOIN core.person_version p USING (person_version_id)""",

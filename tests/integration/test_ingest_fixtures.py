@@ -42,7 +42,7 @@ def ingest_fixture(warehouse, name: str, **kwargs) -> dict:
 def file_row(warehouse, file_id: int) -> dict:
     (row,) = warehouse.query(
         """SELECT status, reject_code, reject_message, rows_read, rows_passed, rows_rejected, file_format,
-                  read_details, kode_desa, period FROM raw.submission_file WHERE file_id = %s""",
+                  read_details, kode_desa, periode FROM raw.submission_file WHERE file_id = %s""",
         (file_id,),
     )
     keys = (
@@ -55,7 +55,7 @@ def file_row(warehouse, file_id: int) -> dict:
         "file_format",
         "read_details",
         "kode_desa",
-        "period",
+        "periode",
     )
     return dict(zip(keys, row))
 
@@ -143,7 +143,7 @@ def test_readable_file_is_accepted_with_every_row_accounted_for(warehouse, name)
         passed,
         rejected,
     )
-    assert registered["period"] == PERIOD
+    assert registered["periode"] == PERIOD
     assert registered["kode_desa"] == FOLDER[Path(name).stem]
     assert details.items() <= registered["read_details"].items()
     # Every contract column was found, and every data row is in raw with the row number Excel shows.

@@ -218,20 +218,9 @@ def test_every_view_file_is_named_after_its_object_and_numbered_after_what_it_re
         assert position[read] < position[reader], (read, reader)
 
 
-#: The text columns still named ``period`` (docs/glossary.md: ``period`` is a date, ``periode`` the
-#: ``YYYY-MM`` text); issue #14 point 2 renames them, and then this set is empty.
-PERIOD_AS_TEXT = {
-    "ops.report_run",
-    "quality.rule_count_desa",
-    "quality.validation_run",
-    "quality.village_flag",
-    "raw.current_submission_file",  # a view of raw.submission_file: follows its rename
-    "raw.return_file",
-    "raw.submission_file",
-}
-
-
-def test_period_is_a_date_and_periode_the_text_except_the_listed_columns(warehouse_uri):
+def test_period_is_a_date_and_periode_the_text(warehouse_uri):
+    """docs/glossary.md: ``period`` is a date (the first day of the month), ``periode`` the ``YYYY-MM``
+    text, with no exception (migration 0041 renamed the last text columns named ``period``)."""
     rows = _query(
         warehouse_uri,
         """SELECT c.table_schema || '.' || c.table_name, c.column_name, c.data_type
@@ -239,21 +228,23 @@ def test_period_is_a_date_and_periode_the_text_except_the_listed_columns(warehou
             WHERE c.column_name IN ('period', 'periode')
               AND c.table_schema IN ('raw', 'staging', 'quality', 'core', 'mart', 'publish', 'ops', 'ref')""",
     )
-    assert rows, "no period columns found"
+    assert {column for _, column, _ in rows} == {"period", "periode"}, "no period or periode columns found"
     wrong = sorted(
         (table, column, kind)
         for table, column, kind in rows
-        if (column == "periode" and kind != "text")
-        or (column == "period" and kind != "date" and table not in PERIOD_AS_TEXT)
+        if (column == "periode" and kind != "text") or (column == "period" and kind != "date")
     )
     assert wrong == []
-    text_period = {table for table, column, kind in rows if column == "period" and kind == "text"}
-    assert text_period == PERIOD_AS_TEXT  # one renamed: take it off the list (and off docs/glossary.md)
-    glossary = (Path(migrate.__file__).resolve().parents[2] / "docs" / "glossary.md").read_text(
-        encoding="utf-8"
-    )
-    for table in PERIOD_AS_TEXT:
-        assert f"`{table}.period`" in glossary
+    renamed = {table for table, column, _ in rows if column == "periode"}
+    assert {
+        "ops.report_run",
+        "quality.rule_count_desa",
+        "quality.validation_run",
+        "quality.village_flag",
+        "raw.current_submission_file",
+        "raw.return_file",
+        "raw.submission_file",
+    } <= renamed
 
 
 def test_current_submission_file_is_the_accepted_file_not_superseded(warehouse):
@@ -261,7 +252,7 @@ def test_current_submission_file_is_the_accepted_file_not_superseded(warehouse):
 
     def register(sha: str, status: str) -> int:
         return warehouse.scalar(
-            """INSERT INTO raw.submission_file (sha256, path, file_name, period, kode_desa, file_format, size_bytes,
+            """INSERT INTO raw.submission_file (sha256, path, file_name, periode, kode_desa, file_format, size_bytes,
                    modified_at, status, reject_code)
                VALUES (%s, %s, %s, '2024-06', %s, 'csv', 1, now(), %s, %s) RETURNING file_id""",
             (

@@ -92,7 +92,7 @@ def test_verified_counts_match_bekasi_figures(sample_run, warehouse_uri):
 def test_each_bad_sample_row_is_quarantined_by_its_rule(sample_run, warehouse_uri):
     issues = q(
         warehouse_uri,
-        """SELECT f.period, f.kode_desa, i.source_row, i.rule_id, i.severity
+        """SELECT f.periode, f.kode_desa, i.source_row, i.rule_id, i.severity
              FROM quality.row_issue i JOIN raw.submission_file f USING (file_id)""",
     )
     errors = {(p, d, r, rule) for p, d, r, rule, sev in issues if sev == "error"}
@@ -200,7 +200,7 @@ def test_corrected_resubmission_supersedes_and_replaces_the_period(warehouse, sa
     outcomes = run_ingest(warehouse.landing)
     assert [o["status"] for o in outcomes] == ["accepted"]
     files = warehouse.query(
-        "SELECT file_name, superseded_by IS NOT NULL FROM raw.submission_file WHERE period = '2024-06' AND kode_desa = %s "
+        "SELECT file_name, superseded_by IS NOT NULL FROM raw.submission_file WHERE periode = '2024-06' AND kode_desa = %s "
         "ORDER BY file_id",
         (bad.kode_desa,),
     )
@@ -218,7 +218,7 @@ def test_corrected_resubmission_supersedes_and_replaces_the_period(warehouse, sa
     assert (
         warehouse.scalar(
             "SELECT count(DISTINCT file_id) FROM raw.submission_row r JOIN raw.submission_file f "
-            "USING (file_id) WHERE f.kode_desa = %s AND f.period = '2024-06'",
+            "USING (file_id) WHERE f.kode_desa = %s AND f.periode = '2024-06'",
             (bad.kode_desa,),
         )
         == 2

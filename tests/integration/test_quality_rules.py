@@ -200,7 +200,7 @@ def test_village_level_rules_flag_outliers_vanished_and_failing_submissions(ware
     run_all(warehouse.landing)
 
     flags = warehouse.query(
-        "SELECT kode_desa, rule_id, message FROM quality.village_flag WHERE period = '2024-06'"
+        "SELECT kode_desa, rule_id, message FROM quality.village_flag WHERE periode = '2024-06'"
     )
     found = {(d, r) for d, r, _ in flags if d in (stable, jumping, vanishing, failing)}
     assert found == {
@@ -213,4 +213,4 @@ def test_village_level_rules_flag_outliers_vanished_and_failing_submissions(ware
     assert figures["layak"] == 2
     assert figures["rata_rata_layak_sebelumnya"] == 10.0
     # No village is flagged in a period with nothing to compare with... except that it did not fail.
-    assert warehouse.scalar("SELECT count(*) FROM quality.village_flag WHERE period = '2024-04'") == 0
+    assert warehouse.scalar("SELECT count(*) FROM quality.village_flag WHERE periode = '2024-04'") == 0

@@ -122,7 +122,8 @@ def test_report_pages_are_written_and_recorded(ops_run, written):
         assert src.startswith(prefix)
         assert (page.parent / src).resolve().is_file()
     ((period, cutoff, numbers),) = query(
-        ops_run["uri"], "SELECT period, cutoff_day, numbers FROM ops.report_run WHERE run_date = '2024-07-01'"
+        ops_run["uri"],
+        "SELECT periode, cutoff_day, numbers FROM ops.report_run WHERE run_date = '2024-07-01'",
     )
     assert (period, cutoff) == ("2024-06", 17)
     assert {k: numbers[k] for k in ("expected", "received", "on_time", "late", "missing")} == {

@@ -1,9 +1,9 @@
 -- Register a village file, accepted or rejected; nothing when the same bytes are already
 -- registered for the same period and folder. Parameters in the order of the column list.
 INSERT INTO raw.submission_file
-    (sha256, path, file_name, period, kode_desa, folder_desa, file_format, size_bytes, modified_at,
+    (sha256, path, file_name, periode, kode_desa, folder_desa, file_format, size_bytes, modified_at,
      status, reject_code, reject_message, read_details, rows_read, rows_passed, rows_rejected,
      dag_run_id)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (sha256, period, folder_desa) DO NOTHING
+ON CONFLICT (sha256, periode, folder_desa) DO NOTHING
 RETURNING file_id

@@ -5,7 +5,7 @@
 WITH ranked AS (
     SELECT file_id,
            first_value(file_id) OVER (
-               PARTITION BY period, kode_desa
+               PARTITION BY periode, kode_desa
                ORDER BY modified_at DESC, file_name DESC, file_id DESC) AS current_id
       FROM raw.submission_file
      WHERE status = 'accepted'

@@ -7,7 +7,7 @@ SELECT kode_kecamatan, nama_kecamatan, kode_desa, nama_desa, received, on_time, 
             WHEN late THEN 'late'
             ELSE 'errors' END AS problem
   FROM mart.completeness_desa
- WHERE periode = %(period)s
+ WHERE periode = %(periode)s
    AND (missing OR late OR NOT accepted OR rows_error > 0)
  ORDER BY CASE WHEN missing THEN 0 WHEN NOT accepted THEN 1 WHEN late THEN 2 ELSE 3 END,
           rows_error DESC, kode_desa

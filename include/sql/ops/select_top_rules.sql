@@ -7,7 +7,7 @@ SELECT i.rule_id, i.stage, i.severity, count(*)::integer AS rows_failed,
   FROM quality.row_issue i
   JOIN raw.current_submission_file f ON f.file_id = i.file_id
   LEFT JOIN quality.rule r ON r.rule_id = i.rule_id
- WHERE f.period = %(period)s
+ WHERE f.periode = %(periode)s
  GROUP BY i.rule_id, i.stage, i.severity, r.description
  ORDER BY rows_failed DESC, i.rule_id
  LIMIT %(limit)s

@@ -10,10 +10,10 @@ SELECT f.file_name AS file, r.source_sheet AS sheet, coalesce(r.sheet_row, i.sou
   FROM raw.return_file f
   JOIN quality.return_issue i USING (file_id)
   LEFT JOIN raw.return_row r ON r.file_id = i.file_id AND r.source_row = i.source_row
- WHERE f.program = %(program)s AND f.period = %(period)s AND f.status = 'accepted' AND f.superseded_by IS NULL
+ WHERE f.program = %(program)s AND f.periode = %(periode)s AND f.status = 'accepted' AND f.superseded_by IS NULL
 UNION ALL
 SELECT f.file_name, NULL, NULL, NULL, NULL, NULL, f.reject_code, f.reject_message, NULL
   FROM raw.return_file f
- WHERE f.program = %(program)s AND f.period = %(period)s AND f.status = 'rejected'
+ WHERE f.program = %(program)s AND f.periode = %(periode)s AND f.status = 'rejected'
        ) feedback
  ORDER BY file, key NULLS FIRST, kode_aturan

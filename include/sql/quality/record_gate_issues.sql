@@ -4,7 +4,7 @@
 -- (verfak.safe_text.shorten, the same rule the feedback files apply).
 DELETE FROM quality.row_issue i
  USING raw.submission_file f
- WHERE i.file_id = f.file_id AND f.period = %(period)s AND f.kode_desa = ANY(%(villages)s) AND i.stage = 'gate';
+ WHERE i.file_id = f.file_id AND f.periode = %(periode)s AND f.kode_desa = ANY(%(villages)s) AND i.stage = 'gate';
 
 INSERT INTO quality.row_issue (file_id, source_row, stage, rule_id, severity, column_name, value_sent, message, run_id)
 SELECT t.file_id, t.source_row, 'gate', t.rule_id, t.severity, t.column_name,

@@ -6,7 +6,7 @@
 WITH current_file AS (
     SELECT kode_desa, file_id, file_name, modified_at
       FROM raw.current_submission_file
-     WHERE period = %(period)s
+     WHERE periode = %(periode)s
        AND (%(villages)s::text[] IS NULL OR kode_desa = ANY(%(villages)s::text[]))
 )
 SELECT c.kode_desa, c.file_name AS file, r.source_sheet AS sheet, coalesce(r.sheet_row, i.source_row) AS baris,
@@ -20,7 +20,7 @@ UNION ALL
 SELECT f.kode_desa, f.file_name, NULL, NULL, NULL, NULL, 'file ditolak', f.reject_code, f.reject_message, NULL
   FROM raw.submission_file f
   LEFT JOIN current_file c USING (kode_desa)
- WHERE f.period = %(period)s AND f.status = 'rejected' AND f.kode_desa IS NOT NULL
+ WHERE f.periode = %(periode)s AND f.status = 'rejected' AND f.kode_desa IS NOT NULL
    AND (c.file_id IS NULL OR f.modified_at >= c.modified_at)
    AND (%(villages)s::text[] IS NULL OR f.kode_desa = ANY(%(villages)s::text[]))
  ORDER BY 1, 2, 10 NULLS FIRST, 8

@@ -7,7 +7,7 @@ WITH gate AS (
 ), intake AS (
     SELECT kode_desa, sum(rows_rejected) AS rows_rejected
       FROM raw.current_submission_file
-     WHERE period = %(periode)s
+     WHERE periode = %(periode)s
      GROUP BY kode_desa
 ), layak_now AS (
     SELECT kode_desa, count(*) FILTER (WHERE status_verifikasi = 'layak') AS layak
@@ -19,9 +19,9 @@ WITH gate AS (
 ), history AS (
     SELECT kode_desa, avg(layak)::float8 AS average FROM earlier WHERE recency <= 6 GROUP BY kode_desa
 ), sent_now AS (
-    SELECT DISTINCT kode_desa FROM raw.submission_file WHERE period = %(periode)s AND kode_desa IS NOT NULL
+    SELECT DISTINCT kode_desa FROM raw.submission_file WHERE periode = %(periode)s AND kode_desa IS NOT NULL
 ), sent_before AS (
-    SELECT DISTINCT kode_desa FROM raw.submission_file WHERE period < %(periode)s AND kode_desa IS NOT NULL
+    SELECT DISTINCT kode_desa FROM raw.submission_file WHERE periode < %(periode)s AND kode_desa IS NOT NULL
 )
 SELECT d.kode_desa,
        coalesce(g.rows_validated, 0) + coalesce(i.rows_rejected, 0) AS baris_dikirim,

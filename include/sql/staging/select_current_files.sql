@@ -3,5 +3,5 @@
 -- superseded the one loaded, has loaded_at NULL: its village is in the next batch).
 SELECT kode_desa, file_id, rows_passed, loaded_at IS NULL AS changed
   FROM raw.current_submission_file
- WHERE period = %(periode)s AND kode_desa IS NOT NULL
+ WHERE periode = %(periode)s AND kode_desa IS NOT NULL
  ORDER BY kode_desa

@@ -44,10 +44,10 @@ RETURNS TABLE (
 )
 LANGUAGE sql STABLE AS $$
     WITH submitted AS (
-        SELECT to_date(f.period, 'YYYY-MM') AS period, f.kode_desa, f.status,
+        SELECT to_date(f.periode, 'YYYY-MM') AS period, f.kode_desa, f.status,
                least(f.modified_at, f.registered_at) AS received_at
           FROM raw.submission_file f
-         WHERE f.period IS NOT NULL AND f.kode_desa IS NOT NULL
+         WHERE f.periode IS NOT NULL AND f.kode_desa IS NOT NULL
     ), periods AS (
         -- every period seen, and the months between the first one and now that nobody submitted for
         SELECT DISTINCT period FROM submitted
@@ -73,12 +73,12 @@ LANGUAGE sql STABLE AS $$
           FROM submitted s
          GROUP BY s.period, s.kode_desa
     ), current_rows AS (
-        SELECT to_date(f.period, 'YYYY-MM') AS period, f.kode_desa, sum(f.rows_read)::integer AS rows_read,
+        SELECT to_date(f.periode, 'YYYY-MM') AS period, f.kode_desa, sum(f.rows_read)::integer AS rows_read,
                sum((SELECT count(DISTINCT i.source_row) FROM quality.row_issue i
                      WHERE i.file_id = f.file_id AND i.severity = 'error'))::integer AS rows_error
           FROM raw.current_submission_file f
-         WHERE f.period IS NOT NULL AND f.kode_desa IS NOT NULL
-         GROUP BY f.period, f.kode_desa
+         WHERE f.periode IS NOT NULL AND f.kode_desa IS NOT NULL
+         GROUP BY f.periode, f.kode_desa
     )
     SELECT c.period, to_char(c.period, 'YYYY-MM'), c.cutoff_at, now() >= c.cutoff_at,
            k.kode_kecamatan, k.nama_kecamatan, d.kode_desa, d.nama_desa,
