@@ -8,7 +8,7 @@ For each size (the second size first, then ``--rows``) it
 1. makes a database of its own (``verfak_bench``, dropped and created again, migrated with
    ``verfak.migrate``) and folders of its own (landing, exports, reports under ``--work-dir``),
    never the warehouse of ``make run``;
-2. writes a synthetic landing zone of N rows (``verfak.bench_data``: 187 villages, CSV and XLSX
+2. writes a synthetic landing zone of N rows (``devdata.bench_data``: 187 villages, CSV and XLSX
    like real submissions, 1% bad rows) and the same rows as one plain CSV;
 3. measures the baseline a PostgreSQL expert calls the limit: ``COPY ... FROM STDIN (FORMAT csv)``
    of that CSV into an UNLOGGED all-text table on the same server (best of ``--copy-repeats``),

@@ -3,13 +3,13 @@
 ``generate_bench_landing(landing_dir, BenchPlan(rows=1_000_000))`` writes what the 187 villages
 of Kabupaten Bekasi would send if the whole regency's registry were verified in one month (or in
 ``periods`` consecutive months, the same people each month), in the landing-zone layout and the
-file formats of ``verfak.sample_data``::
+file formats of ``devdata.sample_data``::
 
     <landing_dir>/<YYYY-MM>/<kode_desa dotted>/verfak_<YYYY-MM>_<kode_desa plain>.csv|.xlsx
 
-What is the same as the sample data (and reused from ``verfak.sample_data``): the columns, the
+What is the same as the sample data (and reused from ``devdata.sample_data``): the columns, the
 village reference and the weights that put more poor people in the rural north, each village's
-file format (``_file_formats``: ~60% comma CSV with canonical headers and ISO dates, ~20%
+file format (``file_formats``: ~60% comma CSV with canonical headers and ISO dates, ~20%
 semicolon CSV with a BOM, office labels and ``DD/MM/YYYY`` dates, a quarter of them writing
 ``Laki-laki``/``Perempuan``, ~20% XLSX, half of them with a title block above the header), the
 people's make-up (households of 1-5 with head, wife and children, ages, occupations, training and
@@ -45,14 +45,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from verfak.sample_data import (
+from devdata.defects import DEFECT_RULES, make_defect
+from devdata.sample_data import (
     BULAN,
     BUSINESS_INTERESTS,
     COASTAL_KECAMATAN,
     COLUMNS,
     CSV_SEMICOLON,
     DEFAULT_SEED,
-    DEFECT_RULES,
     KAMPUNG_SUFFIXES,
     KAMPUNG_WORDS,
     OFFICE_LABELS,
@@ -64,9 +64,9 @@ from verfak.sample_data import (
     XLSX_PLAIN,
     XLSX_TITLED,
     Village,
-    _file_formats,
-    _village_weight,
+    file_formats,
     load_villages,
+    village_weight,
 )
 
 __all__ = ["BenchPlan", "BenchSummary", "build_bench_rows", "generate_bench_landing", "write_baseline_csv"]
@@ -186,7 +186,7 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
     sizes = sizes[: np.searchsorted(np.cumsum(sizes), people) + 1]
     sizes[-1] -= sizes.sum() - people
     n_households = len(sizes)
-    weights = np.array([_village_weight(v) for v in villages])
+    weights = np.array([village_weight(v) for v in villages])
     h_village = rng.choice(len(villages), size=n_households, p=weights / weights.sum())
     kecamatan = np.array([v.kecamatan_number for v in villages], dtype=object)
     poor_coast = np.array([v.nama_kecamatan in COASTAL_KECAMATAN for v in villages])
@@ -415,31 +415,17 @@ def _add_defects(rows: pd.DataFrame, bad_share: float, rng: np.random.Generator)
             break  # fewer rows than defects asked for: a tiny plan
         taken[i] = True
         defect[i] = kind
-        cols["status_verifikasi"][i], cols["alasan"][i] = LAYAK, ""
-        nik = cols["nik"][i]
-        match kind:
-            case "nik_15_digit":
-                cols["nik"][i] = nik[:15]
-            case "nik_serial_0000":
-                cols["nik"][i] = nik[:12] + "0000"
-            case "nik_tanggal_mustahil":
-                cols["nik"][i] = nik[:6] + "35" + nik[8:]
-            case "nama_kosong":
-                cols["nama"][i] = ""
-            case "jenis_kelamin_tidak_dikenal":
-                cols["jenis_kelamin"][i] = "X"
-            case "tanggal_lahir_mustahil":  # the NIK keeps the real date; the birth column says 31 February
-                cols["tanggal_lahir"][i] = cols["tanggal_lahir"][i][:4] + "-02-31"
-            case "status_tidak_dikenal":
-                cols["status_verifikasi"][i] = "lyak"
-            case "alasan_kosong":
-                cols["status_verifikasi"][i] = "tidak_layak"
-            case "baris_ganda":
-                copy_from.append((i, i - 1))
+        if kind == "baris_ganda":
+            copy_from.append((i, i - 1))
+            continue
+        broken = make_defect(kind, {c: values[i] for c, values in cols.items()})
+        for column, values in cols.items():
+            values[i] = broken[column]
     for column, values in cols.items():
         rows[column] = values
     for i, original in copy_from:
-        rows.loc[i, list(COLUMNS)] = rows.loc[original, list(COLUMNS)].to_numpy()
+        duplicate = make_defect("baris_ganda", rows.loc[original, list(COLUMNS)].to_dict())
+        rows.loc[i, list(COLUMNS)] = [duplicate[c] for c in COLUMNS]
     rows["defect"] = defect
 
 
@@ -590,7 +576,7 @@ def generate_bench_landing(
     timer = time.perf_counter()
     rows = build_bench_rows(plan, villages)
     seconds = {"build_rows": time.perf_counter() - timer}
-    formats = _file_formats(villages, random.Random(plan.seed))
+    formats = file_formats(villages, random.Random(plan.seed))
 
     tasks = []
     rows_by_format: Counter = Counter()
