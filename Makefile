@@ -27,6 +27,7 @@ PY_PATHS := plugins devdata dags tests bench scripts
 lint: setup ## check the code: ruff lint (rules in pyproject.toml), ruff format --check, mypy on plugins/verfak
 	@$(WITH_ENV) ruff check $(PY_PATHS)
 	@$(WITH_ENV) ruff format --check --quiet $(PY_PATHS) || { echo "run 'make fixes' to format"; exit 1; }
+	@$(WITH_ENV) mypy
 
 fixes: setup ## format the code and fix what the linter can fix by itself
 	@$(WITH_ENV) ruff format $(PY_PATHS)
