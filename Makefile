@@ -22,11 +22,12 @@ test: setup ## run the whole test suite against the local PostgreSQL and Airflow
 test-fast: setup ## the tests without the Airflow end-to-end runs
 	@$(WITH_ENV) python -m pytest -m "not airflow" $(PYTEST_ARGS)
 
-PY_PATHS := plugins dags tests bench scripts
+PY_PATHS := plugins devdata dags tests bench scripts
 
 lint: setup ## check the code: ruff lint (rules in pyproject.toml), ruff format --check, mypy on plugins/verfak
 	@$(WITH_ENV) ruff check $(PY_PATHS)
 	@$(WITH_ENV) ruff format --check --quiet $(PY_PATHS) || { echo "run 'make fixes' to format"; exit 1; }
+	@$(WITH_ENV) mypy
 
 fixes: setup ## format the code and fix what the linter can fix by itself
 	@$(WITH_ENV) ruff format $(PY_PATHS)

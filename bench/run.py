@@ -8,7 +8,7 @@ For each size (the second size first, then ``--rows``) it
 1. makes a database of its own (``verfak_bench``, dropped and created again, migrated with
    ``verfak.migrate``) and folders of its own (landing, exports, reports under ``--work-dir``),
    never the warehouse of ``make run``;
-2. writes a synthetic landing zone of N rows (``verfak.bench_data``: 187 villages, CSV and XLSX
+2. writes a synthetic landing zone of N rows (``devdata.bench_data``: 187 villages, CSV and XLSX
    like real submissions, 1% bad rows) and the same rows as one plain CSV;
 3. measures the baseline a PostgreSQL expert calls the limit: ``COPY ... FROM STDIN (FORMAT csv)``
    of that CSV into an UNLOGGED all-text table on the same server (best of ``--copy-repeats``),
@@ -302,6 +302,54 @@ def say(*args) -> None:
     print(*args, flush=True)
 
 
+def _generate_args(rows: int, options: argparse.Namespace, csv_path: Path) -> list[str]:
+    return [
+        "--rows",
+        str(rows),
+        "--periods",
+        str(options.periods),
+        "--bad-share",
+        str(options.bad_share),
+        "--seed",
+        str(options.seed),
+        "--csv",
+        str(csv_path),
+    ]
+
+
+def generate_only(rows: int, options: argparse.Namespace, base_env: dict, log=say) -> dict:
+    """``--generate-only``: the generator's stage alone (landing zone and baseline CSV), no database:
+    its time and the peak memory of its process tree, under the same guards as a stage."""
+    work = options.work_dir / f"rows_{rows}"
+    shutil.rmtree(work, ignore_errors=True)
+    landing = work / "landing"
+    landing.mkdir(parents=True)
+    env = {
+        **base_env,
+        "VERFAK_LANDING_DIR": str(landing),
+        "PYTHONPATH": os.pathsep.join([str(PLUGINS), str(ROOT), base_env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        ),
+    }
+    log(f"[{rows:,} rows] generating the landing zone in {landing} (generation only) ...")
+    generated = run_stage(
+        "generate",
+        ["--workers", str(options.workers), *_generate_args(rows, options, work / "all_rows.csv")],
+        env,
+        work,
+        options.max_stage_mib,
+        options.min_available_mib,
+        options.max_stage_seconds,
+    )
+    result = generated["result"]
+    log(
+        f"[{rows:,} rows] {result['files']} files, {result['bytes'] / MIB:,.0f} MiB in {generated['seconds']:.1f} s "
+        f"(process {generated['process_seconds']:.1f} s), peak {generated['peak_rss_tree_mib']:,.0f} MiB "
+        f"(process tree), largest process {generated['peak_rss_mib']:,.0f} MiB; steps {result['seconds']}"
+    )
+    return generated
+
+
 def bench_size(rows: int, options: argparse.Namespace, base_env: dict, log=say) -> dict:
     work = options.work_dir / f"rows_{rows}"
     shutil.rmtree(work, ignore_errors=True)
@@ -326,24 +374,7 @@ def bench_size(rows: int, options: argparse.Namespace, base_env: dict, log=say) 
     profile = lambda stage: ["--profile", str(work / f"{stage}.prof")] if options.profile else []
 
     log(f"[{rows:,} rows] generating the landing zone in {folders['landing']} ...")
-    generated = run_stage(
-        "generate",
-        [
-            *workers,
-            "--rows",
-            str(rows),
-            "--periods",
-            str(options.periods),
-            "--bad-share",
-            str(options.bad_share),
-            "--seed",
-            str(options.seed),
-            "--csv",
-            str(csv_path),
-        ],
-        env,
-        work,
-    )
+    generated = run_stage("generate", [*workers, *_generate_args(rows, options, csv_path)], env, work)
     log(
         f"[{rows:,} rows] {generated['result']['files']} files, {generated['result']['bytes'] / MIB:,.0f} MiB "
         f"in {generated['seconds']:.1f} s; COPY baseline ..."
@@ -814,6 +845,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-resubmit", action="store_true", help="skip the resubmission scenario")
     parser.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="only write the landing zone (and the baseline CSV) of each size: time and peak memory "
+        "of the generator, no database, nothing written to --results-dir",
+    )
+    parser.add_argument(
         "--resubmit-rows", type=int, default=50, help="rows the resubmitting village changes (default 50)"
     )
     parser.add_argument(
@@ -853,6 +890,12 @@ def run(argv: list[str] | None = None, log=say) -> dict:
     sizes = sorted({int(options.rows * options.second_size), options.rows} - {0})
     base_env = dict(os.environ)
     started = dt.datetime.now(dt.UTC)
+    if options.generate_only:
+        try:
+            return {"generate": {rows: generate_only(rows, options, base_env, log) for rows in sizes}}
+        finally:
+            if temporary and not options.keep:
+                shutil.rmtree(options.work_dir, ignore_errors=True)
     import psutil
 
     report: dict = {

@@ -435,8 +435,8 @@ def stage_baseline(workers: int, csv_path: Path, repeats: int) -> dict:
 def stage_generate(
     workers: int, rows: int, periods: int, bad_share: float, seed: int, csv_path: Path
 ) -> dict:
+    from devdata.bench_data import BenchPlan, generate_bench_landing
     from verfak import config
-    from verfak.bench_data import BenchPlan, generate_bench_landing
 
     start = time.perf_counter()
     summary = generate_bench_landing(

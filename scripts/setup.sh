@@ -123,6 +123,8 @@ if [[ ! -s "$LOCAL/airflow.secret" ]]; then
   (umask 077; "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$LOCAL/airflow.secret")
 fi
 DB="postgresql://verfak:$VERFAK_PW@127.0.0.1:$PGPORT"
+# PYTHONPATH: the package (plugins/) and the repository's root, for the development generators in
+# devdata/ that `python -m verfak sample-data` and `sample-returns` import.
 cat > "$LOCAL/env" <<ENVEOF
 # Written by scripts/setup.sh; sourced by scripts/with-env.sh. Do not edit: rerun the setup.
 VERFAK_ROOT=$ROOT
@@ -142,7 +144,7 @@ AIRFLOW_CONN_VERFAK_WAREHOUSE=$DB/verfak
 VERFAK_LANDING_DIR=${VERFAK_LANDING_DIR:-$ROOT/data/landing}
 VERFAK_EXPORT_DIR=${VERFAK_EXPORT_DIR:-$ROOT/data/exports}
 VERFAK_REPORT_DIR=${VERFAK_REPORT_DIR:-$ROOT/data/reports}
-PYTHONPATH=$ROOT/plugins
+PYTHONPATH=$ROOT/plugins:$ROOT
 ENVEOF
 chmod 600 "$LOCAL/env"
 

@@ -153,7 +153,7 @@ class Warehouse:
 @pytest.fixture(scope="session")
 def sample_landing(tmp_path_factory) -> tuple[Path, object]:
     """The built-in sample submissions, generated once per session (copy them, don't change them)."""
-    from verfak.sample_data import generate_sample_landing
+    from devdata.sample_data import generate_sample_landing
 
     folder = tmp_path_factory.mktemp("sample") / "landing"
     summary = generate_sample_landing(folder)

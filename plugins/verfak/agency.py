@@ -54,7 +54,7 @@ def lock_timeout_seconds() -> float:
 
 def program_select(program: Program) -> sql.Composed:
     """The rows and columns a program's agency may see (the body of its view, and what its export reads)."""
-    columns = [
+    columns: list[sql.Composable] = [
         sql.SQL("r.referral_id"),
         sql.SQL("r.status_rujukan"),
         sql.SQL("to_char(r.period, 'YYYY-MM') AS periode"),

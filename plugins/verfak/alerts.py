@@ -228,7 +228,7 @@ def task_failure_alert(context) -> Alert:
         log_url = None
     return Alert(
         kind="task_failed",
-        dag_id=getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", "?"),
+        dag_id=getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", None) or "?",
         run_id=context.get("run_id") or getattr(ti, "run_id", None),
         task_id=getattr(ti, "task_id", None),
         map_index=getattr(ti, "map_index", None),
@@ -364,7 +364,7 @@ def _send_email(alert: Alert) -> bool:
     port = conn.port or (465 if extra.get("ssl") else 25)
     timeout = float(extra.get("timeout", 30))
     if extra.get("ssl") or port == 465:
-        client = smtplib.SMTP_SSL(conn.host, port, timeout=timeout)
+        client: smtplib.SMTP = smtplib.SMTP_SSL(conn.host, port, timeout=timeout)
     else:
         client = smtplib.SMTP(conn.host, port, timeout=timeout)
     with client:
@@ -404,4 +404,4 @@ def _record(alert: Alert) -> int:
                 alert.notify_error,
             ),
         )
-        return cur.fetchone()[0]
+        return db.one(cur)[0]

@@ -177,9 +177,9 @@ def _sheet_members(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str] 
         targets[rel.get(b"Id")] = path
     members = {}
     for sheet in _tags(book, b"sheet"):
-        path = targets.get(sheet.get(b"r:id") or sheet.get(b"id"))
-        if path:
-            members[path] = sheet.get(b"name") or path
+        member = targets.get(sheet.get(b"r:id") or sheet.get(b"id"))
+        if member:
+            members[member] = sheet.get(b"name") or member
     return members
 
 
@@ -206,7 +206,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, budget: int, limits: Limits):
     ratio_cap = max(limits.zip_ratio * max(info.compress_size, 1), _RATIO_FROM)
     try:
         for position in range(0, len(packed), _CHUNK):
-            pending = packed[position : position + _CHUNK]
+            pending: memoryview | bytes = packed[position : position + _CHUNK]
             while pending:
                 out = inflater.decompress(pending, _CHUNK)
                 pending = inflater.unconsumed_tail

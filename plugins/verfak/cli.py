@@ -20,9 +20,27 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _devdata(module: str):
+    """A generator of ``devdata/`` (development tooling, not in the product package), imported lazily.
+
+    It needs a checkout's root on the path (scripts/with-env.sh puts it there) and
+    requirements-dev.txt installed (Faker); the production image has neither.
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(f"devdata.{module}")
+    except ImportError as missing:
+        raise SystemExit(
+            f"the sample generators are development tools ({missing}): run this from a checkout "
+            "(scripts/with-env.sh, or the repository's root on PYTHONPATH) with requirements-dev.txt installed"
+        ) from missing
+
+
 def _sample_data(args: argparse.Namespace) -> int:
     from verfak import config
-    from verfak.sample_data import generate_sample_landing
+
+    generate_sample_landing = _devdata("sample_data").generate_sample_landing
 
     landing = Path(args.landing) if args.landing else config.landing_dir()
     if landing.exists() and any(landing.iterdir()) and not args.force:
@@ -39,7 +57,8 @@ def _sample_data(args: argparse.Namespace) -> int:
 def _sample_returns(args: argparse.Namespace) -> int:
     from verfak import config
     from verfak.files import private_files
-    from verfak.sample_returns import write_sample_returns
+
+    write_sample_returns = _devdata("sample_returns").write_sample_returns
 
     with private_files():
         written = write_sample_returns(config.landing_dir(), config.export_dir())

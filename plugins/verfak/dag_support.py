@@ -98,7 +98,8 @@ def publish_deadline(starts_at: str):
     if finish_by is None or _inside_dags_test():
         return None
 
-    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
+    # exported at run time, missing from airflow/sdk/__init__.pyi in Airflow 3.3.2
+    from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference  # type: ignore[attr-defined]
 
     from verfak.alerts import on_publish_deadline_missed
 

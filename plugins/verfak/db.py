@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import psycopg2.extensions
@@ -99,6 +100,14 @@ def transaction(conn_id: str = WAREHOUSE_CONN_ID) -> Iterator[psycopg2.extension
         conn.close()
 
 
+def one(cur: psycopg2.extensions.cursor) -> tuple[Any, ...]:
+    """The row of a query that always returns one (an aggregate, ``RETURNING``, a catalog lookup)."""
+    row = cur.fetchone()
+    if row is None:
+        raise RuntimeError("the query returned no row")
+    return row
+
+
 def sql_file(relative: str) -> str:
     """The text of ``include/sql/<relative>``."""
     return (SQL_DIR / relative).read_text(encoding="utf-8")
@@ -133,7 +142,9 @@ def copy_rows(cur, table: str, columns: list[str], rows_csv: io.StringIO | io.By
     cur.copy_expert(statement.as_string(cur), rows_csv)
 
 
-def copy_query_to_csv(cur, query: str, out: io.StringIO | Path, params: dict | None = None) -> None:
+def copy_query_to_csv(
+    cur, query: str, out: io.StringIO | io.BytesIO | Path, params: dict | None = None
+) -> None:
     """Stream a query's result as CSV with a header (COPY ... TO STDOUT)."""
     if params:
         query = cur.mogrify(query, params).decode()

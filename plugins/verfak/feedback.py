@@ -31,7 +31,7 @@ def feedback_dir(period: str) -> Path:
     return config.export_dir() / "feedback" / period
 
 
-def _write_village(path: Path, issues: list[tuple]) -> None:
+def _write_village(path: Path, issues: list[list]) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, delimiter=";")
         writer.writerow(FEEDBACK_COLUMNS)
@@ -56,7 +56,7 @@ def write_feedback(
             {"periode": period, "villages": None if villages is None else list(villages)},
         )
         rows = cur.fetchall()
-    by_village: dict[str, list[tuple]] = {}
+    by_village: dict[str, list[list]] = {}
     for kode_desa, *row, _key in rows:  # _key: the row's key in its file, for the order only
         by_village.setdefault(kode_desa, []).append(row)
 

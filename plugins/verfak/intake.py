@@ -43,7 +43,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -258,7 +258,7 @@ def _phone_issue(source_row: int, kind: str, text: str) -> RowIssue:
 # --- header --------------------------------------------------------------------------------------
 
 
-def _header_map(cells: list[object], contract: Contract = VILLAGE) -> dict[int, str]:
+def _header_map(cells: Sequence[object], contract: Contract = VILLAGE) -> dict[int, str]:
     """Column position -> contract column, first occurrence of each column wins."""
     mapping: dict[int, str] = {}
     seen: set[str] = set()
@@ -272,7 +272,9 @@ def _header_map(cells: list[object], contract: Contract = VILLAGE) -> dict[int, 
     return mapping
 
 
-def _find_header(rows: list[list[object]], contract: Contract = VILLAGE) -> tuple[int, dict[int, str]] | None:
+def _find_header(
+    rows: Sequence[Sequence[object]], contract: Contract = VILLAGE
+) -> tuple[int, dict[int, str]] | None:
     """Index (0-based) and mapping of the row naming the most contract columns, if any."""
     best: tuple[int, dict[int, str]] | None = None
     for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -285,7 +287,7 @@ def _find_header(rows: list[list[object]], contract: Contract = VILLAGE) -> tupl
 # --- rows ----------------------------------------------------------------------------------------
 
 
-def _extra_labels(header: list[object], width: int, mapping: dict[int, str]) -> dict[int, str]:
+def _extra_labels(header: Sequence[object], width: int, mapping: dict[int, str]) -> dict[int, str]:
     """Unique names for the columns the contract does not know (kept in ``extra``)."""
     labels: dict[int, str] = {}
     used: set[str] = set()
@@ -303,7 +305,7 @@ def _extra_labels(header: list[object], width: int, mapping: dict[int, str]) -> 
 
 def _rows_after_header(
     result: ReadResult,
-    rows: list[list[object]],
+    rows: Sequence[Sequence[object]],
     header_index: int,
     mapping: dict[int, str],
     key_offset: int = 0,
@@ -329,10 +331,8 @@ def _rows_after_header(
             longest = max((len(t) for t in texts if t), default=0)
             if longest > max_chars:
                 sheet, row = result.locate(source_row)
-                column = next(i for i, t in enumerate(texts) if t and len(t) == longest)
-                where = f"{bounds.column_letters(column + 1)}{row}" + (
-                    f" di sheet '{sheet}'" if sheet else ""
-                )
+                at = next(i for i, t in enumerate(texts) if t and len(t) == longest)
+                where = f"{bounds.column_letters(at + 1)}{row}" + (f" di sheet '{sheet}'" if sheet else "")
                 over = bounds.cell_too_long(where, longest, max_chars)
                 result.reject(over.code, over.message)
                 return 0
@@ -486,9 +486,12 @@ def _read_csv(data: bytes, result: ReadResult, limits: Limits, contract: Contrac
     except OverLimit as over:
         return result.reject(over.code, over.message)
     except csv.Error as error:  # a quote never closed swallows the rest of the file into one huge cell
-        over = _field_too_long(text, *progress, limits) if "field larger than" in str(error) else None
-        if over:
-            return result.reject(over.code, over.message)
+        records, lines = progress
+        too_long = (
+            _field_too_long(text, records, lines, limits) if "field larger than" in str(error) else None
+        )
+        if too_long:
+            return result.reject(too_long.code, too_long.message)
         return result.reject(
             "csv_rusak",
             'Isi CSV tidak bisa dibaca: ada tanda kutip (") yang tidak ditutup atau sel yang terlalu panjang. '
@@ -611,6 +614,7 @@ def _read_excel(
     max_chars = limits.cell_chars if scan is None or scan.long_text else None
     for index, sheet in enumerate(chosen):
         header_index, mapping = sheet.found
+        assert sheet.rows is not None  # chosen holds complete sheets only
         entry = {"sheet": sheet.name, "header_row": sheet.first_row + header_index, "rows": 0}
         result.details["sheets"].append(entry)
         entry["rows"] = _rows_after_header(
@@ -725,7 +729,7 @@ def _dotted(plain: str) -> str:
 
 def _check_village(result: ReadResult, kode_desa_folder: str) -> None:
     position = _COLUMN_INDEX["kode_desa"]
-    codes = {normalise_kode_desa(values[position]) for _, values, _ in result.rows} - {None}
+    codes = {code for _, values, _ in result.rows if (code := normalise_kode_desa(values[position]))}
     if codes and kode_desa_folder not in codes:
         shown = ", ".join(_dotted(c) for c in sorted(codes)[:3])
         result.reject(

@@ -213,7 +213,7 @@ def _check_villages(cur, period: str, period_start, run_id: int, villages: list[
                 f.rule_id,
                 f.severity,
                 f.message,
-                by_village.loc[f.kode_desa].to_json(),
+                by_village.loc[str(f.kode_desa)].to_json(),
                 run_id,
             )
             for f in checks.failures.itertuples()
@@ -345,7 +345,7 @@ def validate_and_load_period(
                     str(docs_index) if docs_index else None,
                 ),
             )
-            run_id = cur.fetchone()[0]
+            run_id = db.one(cur)[0]
             db.run_sql_file(
                 cur,
                 "quality/record_gate_issues.sql",

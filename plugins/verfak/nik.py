@@ -121,7 +121,8 @@ def nik_columns(niks: pd.Series, reference_date: date) -> pd.DataFrame:
     woman = dd.between(41, 71)
     day = dd.where(man, dd - 40).where(man | woman)
 
-    jk = pd.Series(np.select([man, woman], ["L", "P"], default=None), index=idx, dtype="str")
+    # numpy's stubs refuse default=None (numpy makes an object array with None where neither holds)
+    jk = pd.Series(np.select([man, woman], ["L", "P"], default=None), index=idx, dtype="str")  # type: ignore[call-overload]
     cent = pd.Series(np.where(yy <= reference_date.year % 100, "20", "19"), index=idx, dtype="str")
     day_s = day.astype("Int64").astype("str").str.zfill(2)  # NA stays NA
     tanggal = pd.to_datetime(

@@ -177,4 +177,4 @@ def is_correction(keterangan: str | None) -> bool:
     """True when ``keterangan`` marks the row as a correction (``koreksi: ...``, any case)."""
     import re
 
-    return bool(keterangan) and re.match(CORRECTION_SQL_REGEX, keterangan, re.IGNORECASE) is not None
+    return bool(keterangan and re.match(CORRECTION_SQL_REGEX, keterangan, re.IGNORECASE))

@@ -228,7 +228,10 @@ def referral_query(program: Program, period) -> tuple[sql.Composed, dict]:
     referred to the program for an earlier period are left out unless the rule says ``repeat``.
     """
     rule = program.rule
-    conditions = [sql.SQL("period = %(period)s"), sql.SQL("status_verifikasi = ANY(%(status)s)")]
+    conditions: list[sql.Composable] = [
+        sql.SQL("period = %(period)s"),
+        sql.SQL("status_verifikasi = ANY(%(status)s)"),
+    ]
     params: dict = {
         "period": period,
         "status": list(rule.get("status") or ["layak"]),
@@ -271,7 +274,7 @@ def referral_query(program: Program, period) -> tuple[sql.Composed, dict]:
             )
         )
         params["excluded_status"] = list(rule["exclude_outcome"])
-    order = []
+    order: list[sql.Composable] = []
     for index, item in enumerate(program.priority):
         outcome = outcome_priority(item)
         if outcome is not None:  # people with that outcome first

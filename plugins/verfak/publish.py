@@ -34,7 +34,7 @@ def refresh_marts(conn_id: str = db.WAREHOUSE_CONN_ID) -> None:
 def latest_period(conn_id: str = db.WAREHOUSE_CONN_ID) -> dt.date | None:
     with db.transaction(conn_id) as cur:
         cur.execute("SELECT max(period) FROM core.verifikasi")
-        return cur.fetchone()[0]
+        return db.one(cur)[0]
 
 
 def select_referrals(

@@ -63,11 +63,12 @@ class GateResult:
 
 def _context(report_dir: Path):
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     context = gx.get_context(mode="file", project_root_dir=str(report_dir))
     docs_dir = report_dir / "data_docs"
-    sites = context.get_config().data_docs_sites or {}
+    sites = context.config.data_docs_sites or {}
     if "verfak" not in sites:
         context.add_data_docs_site(
             site_name="verfak",
@@ -81,7 +82,7 @@ def _context(report_dir: Path):
             },
         )
     # Progress bars would fill the task logs with noise.
-    context.variables.progress_bars = {"globally": False}
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     context.variables.save()
     return context, docs_dir
 
@@ -181,7 +182,8 @@ def _validate(
 
 def _failures(run, rules_by_id: dict, index_columns: list[str], rows: int):
     """(failures per row, counts per rule) from a checkpoint's results."""
-    failures, counts = [], []
+    failures: list[tuple] = []
+    counts: list[tuple[str, int, int]] = []
     for validation_result in run.run_results.values():
         for result in validation_result.results:
             rule = rules_by_id[result.expectation_config.meta["rule_id"]]
@@ -421,7 +423,7 @@ def report_retention_days() -> int:
     return config.settings().report_retention_days
 
 
-def _run_day(folder: Path) -> dt.date | None:
+def _run_day(folder: Path) -> dt.date:
     """The UTC day of a run folder (``20240701T020000.123456Z``); its modification day if unnamed."""
     try:
         return dt.datetime.strptime(folder.name, _RUN_TIME_FORMAT).date()

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from verfak import completeness, config, db
 from verfak.config import INCLUDE_DIR
@@ -61,7 +62,7 @@ def collect(
                 "SELECT max(generated_at) FROM ops.report_run WHERE run_date < %s",
                 (run_date or dt.datetime.now(WIB).date(),),
             )
-            previous = cur.fetchone()[0]
+            previous = db.one(cur)[0]
             alerts_since = previous or dt.datetime.now(dt.UTC) - dt.timedelta(hours=24)
         db.run_sql_file(cur, "ops/select_recent_alerts.sql", {"since": alerts_since, "limit": ALERT_LIMIT})
         alerts = completeness.rows(cur)
@@ -72,7 +73,7 @@ def collect(
             "ORDER BY run_date DESC LIMIT 1"
         )
         last_report = completeness.rows(cur)
-        info = {
+        info: dict[str, Any] = {
             "period": period,
             "cutoff_day": cutoff_day,
             "by_period": by_period,

@@ -13,6 +13,7 @@ Expectations itself is imported only when the suite is built (it takes seconds t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -718,7 +719,7 @@ def _rule_kwargs(rule: Rule, known_villages=()) -> dict:
     return kwargs
 
 
-def _expectations(rules, known_villages: list[str] = ()) -> list:
+def _expectations(rules, known_villages: Iterable[str] = ()) -> list:
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 

@@ -216,7 +216,8 @@ def _integer(series: pd.Series, money: bool = False) -> pd.Series:
 
 def _readable(text: pd.Series, typed: pd.Series) -> pd.Series:
     """True where a value was sent and understood, False where sent but not understood, NA where empty."""
-    return pd.Series(np.where(text.isna(), None, typed.notna()), index=text.index, dtype="boolean")
+    # numpy's stubs refuse None as a choice (numpy makes an object array holding it)
+    return pd.Series(np.where(text.isna(), None, typed.notna()), index=text.index, dtype="boolean")  # type: ignore[call-overload]
 
 
 def kode_desa_dotted(series: pd.Series) -> pd.Series:

@@ -25,9 +25,9 @@ def table_counts(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict[str, int]:
                 "SELECT CASE WHEN relispopulated THEN 1 ELSE 0 END FROM pg_class WHERE oid = %s::regclass",
                 (name,),
             )
-            if cur.fetchone()[0]:
+            if db.one(cur)[0]:
                 cur.execute(f"SELECT count(*) FROM {name}")  # names come from the catalog above
-                counts[name] = cur.fetchone()[0]
+                counts[name] = db.one(cur)[0]
             else:
                 counts[name] = 0
     return counts
@@ -36,7 +36,7 @@ def table_counts(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict[str, int]:
 def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
     with db.transaction(conn_id) as cur:
         cur.execute(db.sql_file("ops/summary_files.sql"))
-        accepted, rejected, superseded, rows_read, rows_rejected_intake = cur.fetchone()
+        accepted, rejected, superseded, rows_read, rows_rejected_intake = db.one(cur)
         cur.execute(
             # the period's rows as staging holds them (a run validates a batch of villages, not the period)
             db.sql_file("ops/summary_gate.sql")
@@ -77,7 +77,7 @@ def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
         for row in outcome_report.status_counts(cur):
             statuses.setdefault(row["program"], {})[row["status"]] = row["referrals"]
         cur.execute(db.sql_file("ops/summary_return_files.sql"))
-        return_files = dict(zip(("accepted", "rejected", "rows", "rows_sent_back"), cur.fetchone()))
+        return_files = dict(zip(("accepted", "rejected", "rows", "rows_sent_back"), db.one(cur)))
     return {
         "files": {
             "accepted": accepted,

@@ -25,6 +25,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from verfak.columns import (
@@ -122,6 +123,7 @@ _OPTIONAL_FILL = PatternFill("solid", fgColor="FFDDEBF7")
 
 def _data_sheet(workbook: Workbook) -> None:
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = DATA_SHEET
     last_row = DATA_ROWS + 1
     for index, column in enumerate(COLUMNS, start=1):
@@ -160,8 +162,8 @@ def _data_sheet(workbook: Workbook) -> None:
             ),
         )
 
-    for column in (c for c in CONTRACT if c.values):
-        choice(column.name, column.values, column.label)
+    for spec in (c for c in CONTRACT if c.values):
+        choice(spec.name, spec.values, spec.label)
     for column, label in ((c.name, c.label) for c in CONTRACT if c.digits):
         validate(
             column,

@@ -277,7 +277,7 @@ def _typed(cur, program: str, from_period: str):
     if raw.empty:
         return raw
     text = {
-        c: raw[c].astype("string").str.strip().replace("", pd.NA)
+        c: raw[c].astype("string").str.strip().replace({"": pd.NA})
         for c in ("referral_id", "nik", "status_tindak_lanjut", "tanggal", "nilai", "kegiatan", "keterangan")
     }
     return pd.DataFrame(
@@ -574,9 +574,11 @@ def write_feedback(program: str, period: str, conn_id: str = db.WAREHOUSE_CONN_I
 
 def _write_feedback_xlsx(rows: list[list], path: Path) -> None:
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = "umpan_balik"
     sheet.append(FEEDBACK_COLUMNS)
     for row in rows:

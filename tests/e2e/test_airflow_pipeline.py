@@ -106,7 +106,7 @@ def test_three_dags_from_landing_zone_to_exports_and_rerun_is_a_no_op(airflow_en
 
     # Issue 13: the agencies answer (the sample's return files for these exports), through
     # verfak_tindak_lanjut, then verfak_publish: the marts and the next exports reflect it.
-    from verfak.sample_returns import write_sample_returns
+    from devdata.sample_returns import write_sample_returns
 
     assert sorted(write_sample_returns(data / "landing", data / "exports")) == [
         "bantuan_tunai",

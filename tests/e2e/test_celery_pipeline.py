@@ -135,7 +135,7 @@ def wait_for(what: str, check, env: dict, deadline: float, pause: float = 2.0):
 
 def test_three_dags_through_scheduler_and_two_celery_workers(celery_env, warehouse, sample_landing):
     env, data, port = celery_env
-    from verfak.sample_data import build_sample_submissions
+    from devdata.sample_data import build_sample_submissions
 
     villages = sorted(p.name for p in (sample_landing[0] / "2024-06").iterdir())[:VILLAGES]
     for period_dir in sorted(sample_landing[0].iterdir()):

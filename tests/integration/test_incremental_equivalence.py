@@ -11,7 +11,7 @@ table, row for row, on natural keys:
 
 The landing zones: (a) the built-in sample (two periods, 187 villages, CSV and XLSX, bad rows),
 (b) the messy files of tests/fixtures/ (rejected files, intake errors and warnings, a corrected
-file superseding its first version), (c) a 20,000-row period of ``verfak.bench_data`` (loaded in chunks of
+file superseding its first version), (c) a 20,000-row period of ``devdata.bench_data`` (loaded in chunks of
 2,500 rows, Great Expectations on a 4,000-row sample).
 Each of (a) and (c) gets resubmissions in its last period: a village that changes statuses and
 addresses, a village that adds a NIK another village already sent (both rows must be held out: the
@@ -267,7 +267,7 @@ def test_the_messy_fixtures_file_by_file_equal_a_whole_load(warehouse_uri, tmp_p
 def test_a_bench_period_village_by_village_with_resubmissions_equals_a_whole_load(
     warehouse_uri, tmp_path, monkeypatch
 ):
-    from verfak.bench_data import BenchPlan, generate_bench_landing
+    from devdata.bench_data import BenchPlan, generate_bench_landing
 
     # Small chunks and a small Great Expectations sample, so that the whole load is typed in chunks
     # of villages and validated on a sample gathered across them.

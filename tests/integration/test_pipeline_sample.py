@@ -231,7 +231,7 @@ def test_corrected_resubmission_supersedes_and_replaces_the_period(warehouse, sa
 
 def test_the_sample_villages_deliver_mostly_on_time(sample_run, warehouse_uri):
     """The files' modification times are their delivery: most by the 17th of the period's month, a few late."""
-    from verfak.sample_data import LATE_VILLAGES
+    from devdata.sample_data import LATE_VILLAGES
 
     rows = q(
         warehouse_uri,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from devdata.sample_returns import write_sample_returns
 from tests.conftest import isolated_run
 from tests.helpers import EXPORT_DATE, copy_landing, run_all, run_publish
 from tests.integration.test_return_files import run_returns
-from verfak.sample_returns import write_sample_returns
 
 
 @pytest.fixture(scope="module")

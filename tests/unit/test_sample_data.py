@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from verfak.sample_data import generate_sample_landing
+from devdata.sample_data import generate_sample_landing
 
 SEED = 20240601
 PERIODS = ("2024-05", "2024-06")

@@ -117,3 +117,19 @@ def test_settings_are_read_when_asked(monkeypatch, tmp_path):
     assert config.settings().max_rows == 100_000
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.max_rows = 5  # type: ignore[misc]
+
+
+def test_the_sql_fallback_cut_off_day_is_the_settings_default():
+    """The completeness views need a cut-off day of their own for a psql user who sets none; it must
+    be the default of ``Settings.cutoff_day`` (the one place the number is decided)."""
+    default = next(f.default for f in dataclasses.fields(config.Settings) if f.name == "cutoff_day")
+    found: list[tuple[str, int]] = []
+    for path in sorted((config.SQL_DIR / "views").glob("*completeness*.sql")):
+        text = path.read_text(encoding="utf-8")
+        found += [(path.name, int(n)) for n in re.findall(r"cutoff_day integer DEFAULT (\d+)", text)]
+        found += [
+            (path.name, int(n))
+            for n in re.findall(r"'verfak\.cutoff_day', true\), ''\)::integer, (\d+)\)", text)
+        ]
+    assert found, "no fallback cut-off day found in the completeness views"
+    assert {n for _, n in found} == {default}, found

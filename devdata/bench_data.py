@@ -3,19 +3,20 @@
 ``generate_bench_landing(landing_dir, BenchPlan(rows=1_000_000))`` writes what the 187 villages
 of Kabupaten Bekasi would send if the whole regency's registry were verified in one month (or in
 ``periods`` consecutive months, the same people each month), in the landing-zone layout and the
-file formats of ``verfak.sample_data``::
+file formats of ``devdata.sample_data``::
 
     <landing_dir>/<YYYY-MM>/<kode_desa dotted>/verfak_<YYYY-MM>_<kode_desa plain>.csv|.xlsx
 
-What is the same as the sample data (and reused from ``verfak.sample_data``): the columns, the
+What is the same as the sample data (and reused from ``devdata.sample_data``): the columns, the
 village reference and the weights that put more poor people in the rural north, each village's
-file format (``_file_formats``: ~60% comma CSV with canonical headers and ISO dates, ~20%
+file format (``file_formats``: ~60% comma CSV with canonical headers and ISO dates, ~20%
 semicolon CSV with a BOM, office labels and ``DD/MM/YYYY`` dates, a quarter of them writing
 ``Laki-laki``/``Perempuan``, ~20% XLSX, half of them with a title block above the header), the
 people's make-up (households of 1-5 with head, wife and children, ages, occupations, training and
 business interests, phones, income), NIKs and family-card numbers that agree with birth date and
 sex and are unique, a few NIKs issued outside the regency (warnings), and the nine kinds of
-defective rows of ``DEFECT_RULES``, each breaking exactly one error rule.
+defective rows of ``devdata.defects`` (``DEFECT_RULES``, made by the same ``make_defect``),
+each breaking exactly one error rule.
 
 What is different, for speed: no Faker per row (name, street and officer pools are drawn once,
 then combined with numpy), no story across periods beyond each person's status being drawn
@@ -23,7 +24,19 @@ again every month and ~1% of households moving, and defects are ``bad_share`` (d
 the rows, spread over every village, each replacing a valid row (so a file has exactly the rows
 planned). XLSX files are written with XlsxWriter in constant-memory mode (ID columns as text
 cells, dates as date cells, numbers as numbers, like the sample's XLSX; openpyxl's write-only mode
-when XlsxWriter is not installed), in a pool of processes.
+when XlsxWriter is not installed).
+
+Village by village, so memory is bounded by the largest village, not by the registry (the
+in-memory version reached 7 GiB at 3,600,000 rows before writing a file). Only what must be
+decided for the whole registry is drawn first, from the plan's seed and in the same order as
+before, and kept as small numeric arrays: the household sizes and their villages (so every file
+has the same rows as before), each file's share of the defects (largest remainder) and their kinds
+(each kind as often as the others, within one). A pool of processes then builds and writes one
+village at a time (all its periods), each from a random generator of its own (seed, village), so
+the result does not depend on the number of processes; NIK and family-card serials come from a
+range of the village's own (1-9999 split over the villages), so identifiers are unique across
+villages without a registry-wide set. The baseline CSV is written in parts per village and joined
+in period and village order.
 
 ``BenchSummary`` says what a correct pipeline must find: rows per period, rows per format, the
 defective rows (all quarantined by the gate), the rows that load and how many of them are layak.
@@ -45,15 +58,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from verfak.columns import STATUS_VALUES
-from verfak.sample_data import (
+from devdata.defects import DEFECT_RULES, make_defect
+from devdata.sample_data import (
     BULAN,
     BUSINESS_INTERESTS,
     COASTAL_KECAMATAN,
     COLUMNS,
     CSV_SEMICOLON,
     DEFAULT_SEED,
-    DEFECT_RULES,
     KAMPUNG_SUFFIXES,
     KAMPUNG_WORDS,
     OFFICE_LABELS,
@@ -65,10 +77,11 @@ from verfak.sample_data import (
     XLSX_PLAIN,
     XLSX_TITLED,
     Village,
-    _file_formats,
-    _village_weight,
+    file_formats,
     load_villages,
+    village_weight,
 )
+from verfak.columns import STATUS_VALUES
 
 __all__ = ["BenchPlan", "BenchSummary", "build_bench_rows", "generate_bench_landing", "write_baseline_csv"]
 
@@ -78,6 +91,8 @@ LEAVING_SHARES = (45, 22, 20, 13)  # as in the sample's leavers
 LAYAK_SHARE = 0.97
 DEFECT_KINDS = tuple(DEFECT_RULES)
 XLSX_FORMATS = (XLSX_PLAIN, XLSX_TITLED)
+# The columns make_defect changes, besides a duplicate's copy of a whole row.
+_DEFECT_COLUMNS = ("nik", "nama", "jenis_kelamin", "tanggal_lahir", "status_verifikasi", "alasan")
 _TRAINING_CHOICES = tuple(sorted({";".join(sorted({a, b})) for a in TRAINING for b in TRAINING}))
 
 
@@ -162,36 +177,102 @@ def _ddmmyy(dates: pd.Series, plus40: np.ndarray | None = None) -> pd.Series:
     return pd.Series(day).astype(str).str.zfill(2) + dates.dt.strftime("%m%y").reset_index(drop=True)
 
 
-# -------------------------------------------------------------------------------------- people
+# ------------------------------------------------------------------------------------ skeleton
 
 
-def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> pd.DataFrame:
-    """Every row of every file, as text (dates ISO), sorted by period, village and walk order.
+@dataclass(frozen=True)
+class _Context:
+    """What every village's job shares: small (name pools, the plan, where to write)."""
 
-    Besides the contract's ``COLUMNS``: ``period``, ``village`` (index into ``villages``),
-    ``defect`` (the ``DEFECT_RULES`` kind, or empty).
+    plan: BenchPlan
+    periods: tuple[str, ...]
+    pools: dict[str, np.ndarray]
+    kecamatan_names: tuple[str, ...]
+    serial_slots: int  # NIK and no_kk serials per village: its own range, so no two villages clash
+    landing_dir: Path | None = None
+    baseline_parts: Path | None = None
+
+
+@dataclass(frozen=True)
+class _VillageJob:
+    index: int
+    village: Village
+    sizes: np.ndarray  # its households' sizes, in the registry's order
+    rows_by_period: tuple[int, ...]  # its first n people are on each period's list
+    kinds_by_period: tuple[tuple[str, ...], ...]  # the defects each period's file gets
+    file_format: str
+    gender_words: bool
+
+
+def _village_jobs(plan: BenchPlan, villages: list[Village]) -> list[_VillageJob]:
+    """Decide, for the whole registry, only what cannot be decided village by village (small, numeric).
+
+    The household sizes and their villages are drawn as the in-memory generator drew them (same
+    seed, same order), so every file has the rows it had; then each file's share of the defects
+    (largest remainder of ``bad_share`` of all rows) and which kinds (each kind as often as the
+    others, within one). Everything else is drawn per village from a generator of its own.
     """
-    villages = sorted(villages if villages is not None else load_villages(), key=lambda v: v.kode_desa)
     rng = np.random.default_rng(plan.seed)
-    pools = _name_pools(plan.seed)
-    periods = plan.period_names()
     per_period = [
         plan.rows // plan.periods + (1 if i < plan.rows % plan.periods else 0) for i in range(plan.periods)
     ]
     people = max(per_period)
-    first_day = pd.Timestamp(periods[0] + "-01")
-    reference = first_day - pd.Timedelta(days=1)
-
-    # Households: size, village, address, family card.
     sizes = rng.choice([1, 2, 3, 4, 5], size=people // 2 + 10, p=np.array([20, 20, 25, 20, 15]) / 100)
     sizes = sizes[: np.searchsorted(np.cumsum(sizes), people) + 1]
     sizes[-1] -= sizes.sum() - people
-    n_households = len(sizes)
-    weights = np.array([_village_weight(v) for v in villages])
-    h_village = rng.choice(len(villages), size=n_households, p=weights / weights.sum())
-    kecamatan = np.array([v.kecamatan_number for v in villages], dtype=object)
-    poor_coast = np.array([v.nama_kecamatan in COASTAL_KECAMATAN for v in villages])
-    h_kec = pd.Series(kecamatan[h_village])
+    weights = np.array([village_weight(v) for v in villages])
+    h_village = rng.choice(len(villages), size=len(sizes), p=weights / weights.sum())
+
+    # Rows of each (village, period) file: a period lists the registry's first n people.
+    person_village = np.repeat(h_village, sizes)
+    counts = np.stack(
+        [np.bincount(person_village[:n], minlength=len(villages)) for n in per_period], axis=1
+    )  # villages x periods
+    del person_village
+    wanted = round(plan.rows * plan.bad_share)
+    kinds = [DEFECT_KINDS[i % len(DEFECT_KINDS)] for i in rng.permutation(wanted)]
+    quota = counts.ravel() * wanted / max(plan.rows, 1)
+    share = np.floor(quota).astype(int)
+    rest = np.argsort(-(quota - share), kind="stable")[: wanted - int(share.sum())]
+    share[rest] += 1
+    share = share.reshape(counts.shape)
+
+    formats = file_formats(villages, random.Random(plan.seed))
+    jobs, taken = [], 0
+    for index, village in enumerate(villages):
+        by_period = []
+        for period_index in range(plan.periods):
+            by_period.append(tuple(kinds[taken : taken + share[index, period_index]]))
+            taken += share[index, period_index]
+        file_format, gender_words = formats[village.kode_desa]
+        jobs.append(
+            _VillageJob(
+                index,
+                village,
+                sizes[h_village == index],
+                tuple(int(c) for c in counts[index]),
+                tuple(by_period),
+                file_format,
+                gender_words,
+            )
+        )
+    return jobs
+
+
+# -------------------------------------------------------------------------------------- people
+
+
+def _village_people(
+    job: _VillageJob, ctx: _Context, rng: np.random.Generator
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The village's people (everyone on any of its lists) in the registry's order, and each
+    household's first address."""
+    village, sizes, pools = job.village, job.sizes, ctx.pools
+    n_households, people = len(sizes), int(sizes.sum())
+    low, high = 1 + job.index * ctx.serial_slots, (job.index + 1) * ctx.serial_slots
+    reference = pd.Timestamp(ctx.periods[0] + "-01") - pd.Timedelta(days=1)
+
+    # Households: address, family card, desil, who heads them.
     kampung = (
         "Kp. "
         + pd.Series(_pick(rng, KAMPUNG_WORDS, n_households))
@@ -207,7 +288,8 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
     issued = pd.Series(
         pd.Timestamp("2005-01-01") + pd.to_timedelta(rng.integers(0, 6900, n_households), unit="D")
     )
-    h_no_kk = _unique_ids("3216" + h_kec + issued.dt.strftime("%d%m%y"), rng, 1, 9999, 4)
+    region_kk = "3216" + village.kecamatan_number
+    h_no_kk = _unique_ids(region_kk + issued.dt.strftime("%d%m%y"), rng, low, high, 4)
     alone = sizes == 1
     h_female_head = np.where(alone, rng.random(n_households) < 0.6, rng.random(n_households) < 0.2)
     h_head_age = np.where(alone, rng.integers(55, 90, n_households), rng.integers(25, 81, n_households))
@@ -241,8 +323,8 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
     adult = age >= 18
 
     # NIK: PPKKCC of issue (mostly the village's kecamatan, some elsewhere in the regency, a few
-    # outside it: warnings) + birth date (+40 for women) + a serial, unique.
-    region = "3216" + pd.Series(kecamatan[h_village[hh]])
+    # outside it: warnings) + birth date (+40 for women) + a serial from the village's range.
+    region = pd.Series(np.full(people, region_kk, dtype=object))
     elsewhere = (age >= 20) & (rng.random(people) < 0.1)
     region[elsewhere] = "3216" + _digits(rng, 1, 23, int(elsewhere.sum()), 2).to_numpy()
     outside = (age >= 20) & (rng.random(people) < 0.005)
@@ -250,7 +332,7 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
         pd.Series(_pick(rng, OUTSIDE_NIK_REGIONS, int(outside.sum())))
         + _digits(rng, 1, 12, int(outside.sum()), 2)
     ).to_numpy()
-    nik = _unique_ids(region + _ddmmyy(birth, female), rng, 1, 9999, 4)
+    nik = _unique_ids(region + _ddmmyy(birth, female), rng, low, high, 4)
 
     first = np.where(female, _pick(rng, pools["first_P"], people), _pick(rng, pools["first_L"], people))
     last = np.where(female, _pick(rng, pools["last_P"], people), _pick(rng, pools["last_L"], people))
@@ -258,7 +340,7 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
 
     # Work, schooling, income, interests, phone (the sample's distributions, vectorized).
     r = rng.random(people)
-    local = np.where(poor_coast[h_village[hh]], "Nelayan", "Buruh Tani")
+    local = "Nelayan" if village.nama_kecamatan in COASTAL_KECAMATAN else "Buruh Tani"
     pekerjaan = np.select(
         [age < 6, age < 18, age >= 65, female],
         [
@@ -296,20 +378,17 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
     phone = pd.Series(_pick(rng, PHONE_PREFIXES, people)) + _digits(rng, 0, 10**8 - 1, people, 8)
     no_hp = phone.where(has_phone, "")
 
-    # Officers: one or two per village.
+    # Officers: one or two for the village, each household visited by one.
     officer_names = (
-        pd.Series(_pick(rng, pools["first_L"], 2 * len(villages)))
-        + " "
-        + pd.Series(_pick(rng, pools["last_L"], 2 * len(villages)))
+        pd.Series(_pick(rng, pools["first_L"], 2)) + " " + pd.Series(_pick(rng, pools["last_L"], 2))
     )
-    n_officers = rng.integers(1, 3, len(villages))
-    h_officer = h_village * 2 + (rng.random(n_households) * n_officers[h_village]).astype(int)
+    h_officer = (rng.random(n_households) * rng.integers(1, 3)).astype(int)
 
-    person = pd.DataFrame(
+    return pd.DataFrame(
         {
             "household": hh,
             "position": pos,
-            "village": h_village[hh],
+            "village": job.index,
             "nik": nik.to_numpy(),
             "no_kk": h_no_kk.to_numpy()[hh],
             "nama": nama.to_numpy(),
@@ -318,7 +397,7 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
             "hubungan_keluarga": relation,
             "rt": h_rt.to_numpy()[hh],
             "rw": h_rw.to_numpy()[hh],
-            "kode_desa": np.array([v.kode_desa for v in villages], dtype=object)[h_village[hh]],
+            "kode_desa": village.kode_desa,
             "desil": h_desil[hh],
             "pekerjaan": pekerjaan,
             "pendidikan": pendidikan,
@@ -329,39 +408,65 @@ def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> 
             "no_hp": no_hp.to_numpy(),
             "petugas": officer_names.to_numpy()[h_officer[hh]],
         }
-    )
-    kecamatan_names = sorted({v.nama_kecamatan for v in villages})
+    ), h_alamat.to_numpy(dtype=object, copy=True)
 
-    frames = []
-    alamat = h_alamat.to_numpy().copy()
-    for index, (period, n_rows) in enumerate(zip(periods, per_period)):
+
+def _village_files(job: _VillageJob, ctx: _Context):
+    """Yield ``(period, rows)`` for each of the village's files: every column as text (dates ISO),
+    in walk order, with ``period``, ``village`` and ``defect`` besides the contract's ``COLUMNS``."""
+    rng = np.random.default_rng([ctx.plan.seed, job.index])
+    person, alamat = _village_people(job, ctx, rng)
+    n_households = len(job.sizes)
+    for index, (period, n_rows) in enumerate(zip(ctx.periods, job.rows_by_period)):
         if index:  # about 1% of households are found at another address from one month to the next
             moved = rng.random(n_households) < 0.01
-            alamat[moved] = _pick(rng, pools["street"], int(moved.sum()))
+            alamat[moved] = _pick(rng, ctx.pools["street"], int(moved.sum()))
         frame = person.iloc[:n_rows].copy()
+        household = frame["household"].to_numpy()
         frame["period"] = period
-        frame["alamat"] = alamat[frame["household"].to_numpy()]
-        n = len(frame)
+        frame["alamat"] = alamat[household]
         start_of_month = pd.Timestamp(period + "-01")
         visit = start_of_month + pd.to_timedelta(rng.integers(1, 15, n_households), unit="D")
-        frame["tanggal_verifikasi"] = visit.strftime("%Y-%m-%d").to_numpy()[frame["household"].to_numpy()]
-        leaving = rng.random(n) >= LAYAK_SHARE
-        status = np.where(leaving, _pick(rng, LEAVING, n, p=np.array(LEAVING_SHARES) / 100), LAYAK)
+        frame["tanggal_verifikasi"] = visit.strftime("%Y-%m-%d").to_numpy()[household]
+        leaving = rng.random(n_rows) >= LAYAK_SHARE
+        status = np.where(leaving, _pick(rng, LEAVING, n_rows, p=np.array(LEAVING_SHARES) / 100), LAYAK)
         frame["status_verifikasi"] = status
-        frame["alasan"] = _reasons(status, rng, start_of_month, kecamatan_names)
-        frame["defect"] = ""
-        frames.append(frame)
-    rows = pd.concat(frames, ignore_index=True)
-    # The order a verifier walks: RW, RT, family, head first.
-    rows = rows.sort_values(
-        ["period", "village", "rw", "rt", "household", "position"], kind="stable", ignore_index=True
+        frame["alasan"] = _reasons(status, rng, start_of_month, ctx.kecamatan_names)
+        # The order a verifier walks: RW, RT, family, head first.
+        frame = frame.sort_values(["rw", "rt", "household", "position"], kind="stable", ignore_index=True)
+        _add_defects(frame, job.kinds_by_period[index], rng)
+        if n_rows:
+            yield period, frame[["period", "village", *COLUMNS, "defect"]]
+
+
+def build_bench_rows(plan: BenchPlan, villages: list[Village] | None = None) -> pd.DataFrame:
+    """Every row of every file in one frame, sorted by period, village and walk order: for small plans
+    and tests (``generate_bench_landing`` never holds more than a village).
+
+    Besides the contract's ``COLUMNS``: ``period``, ``village`` (index into ``villages``),
+    ``defect`` (the ``DEFECT_RULES`` kind, or empty).
+    """
+    villages = sorted(villages if villages is not None else load_villages(), key=lambda v: v.kode_desa)
+    ctx = _context(plan, villages)
+    frames = [rows for job in _village_jobs(plan, villages) for _, rows in _village_files(job, ctx)]
+    return pd.concat(frames, ignore_index=True).sort_values(
+        ["period", "village"], kind="stable", ignore_index=True
     )
-    _add_defects(rows, plan.bad_share, rng)
-    return rows[["period", "village", *COLUMNS, "defect"]]
+
+
+def _context(plan: BenchPlan, villages: list[Village], **where) -> _Context:
+    return _Context(
+        plan=plan,
+        periods=tuple(plan.period_names()),
+        pools=_name_pools(plan.seed),
+        kecamatan_names=tuple(sorted({v.nama_kecamatan for v in villages})),
+        serial_slots=9999 // len(villages),
+        **where,
+    )
 
 
 def _reasons(
-    status: np.ndarray, rng: np.random.Generator, month_start: pd.Timestamp, kecamatan_names: list[str]
+    status: np.ndarray, rng: np.random.Generator, month_start: pd.Timestamp, kecamatan_names
 ) -> np.ndarray:
     alasan = np.full(len(status), "", dtype=object)
     for kind in LEAVING:
@@ -378,69 +483,44 @@ def _reasons(
     return alasan
 
 
-def _add_defects(rows: pd.DataFrame, bad_share: float, rng: np.random.Generator) -> None:
-    """Turn ``bad_share`` of the rows into the sample's defects, each breaking exactly one error rule.
+def _add_defects(rows: pd.DataFrame, kinds: tuple[str, ...], rng: np.random.Generator) -> None:
+    """Turn rows of one file into ``kinds`` of defects (``devdata.defects.make_defect``), each breaking
+    exactly one error rule.
 
-    A defect replaces a valid row (the row count stays as planned) and is made ``layak`` where the
-    rule allows, so the expected layak count is that of the untouched rows. ``baris_ganda`` copies
-    the row above it in the same file (a layak, untouched row): the later copy is the bad one.
+    A defect replaces a valid row at a random place (the row count stays as planned) and is made
+    ``layak`` where the rule allows, so the expected layak count is that of the untouched rows.
+    ``baris_ganda`` copies the row above it (a layak, untouched row): the later copy is the bad one.
     """
     n = len(rows)
-    wanted = round(n * bad_share)
-    if not wanted:
-        return
-    file_key = rows["period"].astype(str) + "/" + rows["village"].astype(str)
-    same_file_as_previous = np.r_[False, file_key.to_numpy()[1:] == file_key.to_numpy()[:-1]]
-    candidates = rng.permutation(n)
-    taken = np.zeros(n, dtype=bool)  # a defect, or the original of a duplicate
-    kinds = [DEFECT_KINDS[i % len(DEFECT_KINDS)] for i in rng.permutation(wanted)]
-    cols = {
-        c: rows[c].to_numpy(dtype=object, copy=True)
-        for c in ("nik", "nama", "jenis_kelamin", "tanggal_lahir", "status_verifikasi", "alasan")
-    }
     defect = np.full(n, "", dtype=object)
-    copy_from: list[tuple[int, int]] = []
-    cursor = 0
-    for kind in kinds:
-        while cursor < n:
-            i = int(candidates[cursor])
-            cursor += 1
-            if taken[i]:
-                continue
-            if kind == "baris_ganda":
-                if not same_file_as_previous[i] or taken[i - 1] or cols["status_verifikasi"][i - 1] != LAYAK:
+    if kinds and n:
+        candidates = rng.permutation(n)
+        taken = np.zeros(n, dtype=bool)  # a defect, or the original of a duplicate
+        # Only the columns a defect changes: all of them for a duplicate, these for the others.
+        needed = COLUMNS if "baris_ganda" in kinds else _DEFECT_COLUMNS
+        cols = {c: rows[c].to_numpy(dtype=object, copy=True) for c in needed}
+        cursor = 0
+        for kind in kinds:
+            while cursor < n:
+                i = int(candidates[cursor])
+                cursor += 1
+                if taken[i]:
                     continue
-                taken[i - 1] = True
-            break
-        else:
-            break  # fewer rows than defects asked for: a tiny plan
-        taken[i] = True
-        defect[i] = kind
-        cols["status_verifikasi"][i], cols["alasan"][i] = LAYAK, ""
-        nik = cols["nik"][i]
-        match kind:
-            case "nik_15_digit":
-                cols["nik"][i] = nik[:15]
-            case "nik_serial_0000":
-                cols["nik"][i] = nik[:12] + "0000"
-            case "nik_tanggal_mustahil":
-                cols["nik"][i] = nik[:6] + "35" + nik[8:]
-            case "nama_kosong":
-                cols["nama"][i] = ""
-            case "jenis_kelamin_tidak_dikenal":
-                cols["jenis_kelamin"][i] = "X"
-            case "tanggal_lahir_mustahil":  # the NIK keeps the real date; the birth column says 31 February
-                cols["tanggal_lahir"][i] = cols["tanggal_lahir"][i][:4] + "-02-31"
-            case "status_tidak_dikenal":
-                cols["status_verifikasi"][i] = "lyak"
-            case "alasan_kosong":
-                cols["status_verifikasi"][i] = "tidak_layak"
-            case "baris_ganda":
-                copy_from.append((i, i - 1))
-    for column, values in cols.items():
-        rows[column] = values
-    for i, original in copy_from:
-        rows.loc[i, list(COLUMNS)] = rows.loc[original, list(COLUMNS)].to_numpy()
+                if kind == "baris_ganda":
+                    if i == 0 or taken[i - 1] or cols["status_verifikasi"][i - 1] != LAYAK:
+                        continue
+                    taken[i - 1] = True
+                break
+            else:
+                break  # the file has fewer fitting rows than defects asked for: a tiny plan
+            taken[i] = True
+            defect[i] = kind
+            source = i - 1 if kind == "baris_ganda" else i
+            broken = make_defect(kind, {c: values[source] for c, values in cols.items()})
+            for column, values in cols.items():
+                values[i] = broken[column]
+        for column, values in cols.items():
+            rows[column] = values
     rows["defect"] = defect
 
 
@@ -573,6 +653,33 @@ def _write_one(task: tuple) -> tuple[str, int]:
     return str(path), path.stat().st_size
 
 
+def _write_village(job_and_context: tuple[_VillageJob, _Context]) -> list[dict]:
+    """Build one village's files and write them (and its rows' part of the baseline CSV): what a
+    process of the pool does, holding one village at a time."""
+    job, ctx = job_and_context
+    written = []
+    for period, rows in _village_files(job, ctx):
+        village = job.village
+        path = ctx.landing_dir / period / village.kode_desa / _file_name(period, village, job.file_format)
+        _, size = _write_one((path, rows, job.file_format, job.gender_words, village, period))
+        if ctx.baseline_parts is not None:
+            part = ctx.baseline_parts / f"{period}_{job.index:04d}.csv"
+            rows[list(COLUMNS)].to_csv(part, index=False, header=False, encoding="utf-8")
+        clean = rows["defect"].to_numpy() == ""
+        written.append(
+            {
+                "period": period,
+                "format": job.file_format,
+                "rows": len(rows),
+                "bytes": size,
+                "defects": Counter(rows["defect"].to_numpy()[~clean].tolist()),
+                "loaded": int(clean.sum()),
+                "layak": int((clean & (rows["status_verifikasi"].to_numpy() == LAYAK)).sum()),
+            }
+        )
+    return written
+
+
 def write_baseline_csv(rows: pd.DataFrame, path: Path) -> int:
     """All rows as one plain CSV (the contract's columns, header, ISO dates): the COPY baseline's input."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -581,54 +688,75 @@ def write_baseline_csv(rows: pd.DataFrame, path: Path) -> int:
 
 
 def generate_bench_landing(
-    landing_dir: Path, plan: BenchPlan = BenchPlan(), baseline_csv: Path | None = None, workers: int = 2
+    landing_dir: Path,
+    plan: BenchPlan = BenchPlan(),
+    baseline_csv: Path | None = None,
+    workers: int = 2,
+    villages: list[Village] | None = None,
 ) -> BenchSummary:
-    """Write the plan's landing zone (and, if asked, the same rows as one CSV); return what to expect."""
+    """Write the plan's landing zone (and, if asked, the same rows as one CSV); return what to expect.
+
+    Village by village: a process builds one village's people and writes its files, so memory is
+    bounded by the largest village (plus the registry's household sizes); the baseline CSV is
+    written in parts per village and joined in period and village order.
+    """
+    import shutil
     import time
 
     landing_dir = Path(landing_dir)
-    villages = sorted(load_villages(), key=lambda v: v.kode_desa)
+    villages = sorted(villages if villages is not None else load_villages(), key=lambda v: v.kode_desa)
     timer = time.perf_counter()
-    rows = build_bench_rows(plan, villages)
-    seconds = {"build_rows": time.perf_counter() - timer}
-    formats = _file_formats(villages, random.Random(plan.seed))
+    jobs = _village_jobs(plan, villages)
+    parts = None
+    if baseline_csv is not None:
+        baseline_csv = Path(baseline_csv)
+        parts = baseline_csv.parent / f"{baseline_csv.name}.parts"
+        shutil.rmtree(parts, ignore_errors=True)
+        parts.mkdir(parents=True)
+    ctx = _context(plan, villages, landing_dir=landing_dir, baseline_parts=parts)
+    seconds = {"plan": time.perf_counter() - timer}
 
-    tasks = []
-    rows_by_format: Counter = Counter()
-    for (period, village_index), group in rows.groupby(["period", "village"], sort=True):
-        village = villages[village_index]
-        file_format, gender_words = formats[village.kode_desa]
-        path = landing_dir / period / village.kode_desa / _file_name(period, village, file_format)
-        tasks.append((path, group, file_format, gender_words, village, period))
-        rows_by_format[file_format] += len(group)
-    tasks.sort(key=lambda t: -len(t[1]) * (4 if t[2] in XLSX_FORMATS else 1))  # slowest first
+    # Slowest first (XLSX costs about four times a CSV row), so the pool ends together.
+    order = sorted(jobs, key=lambda j: -sum(j.rows_by_period) * (4 if j.file_format in XLSX_FORMATS else 1))
     timer = time.perf_counter()
-    if workers > 1 and len(rows) > 20_000:
+    tasks = ((job, ctx) for job in order)
+    if workers > 1 and plan.rows > 20_000:
         with ProcessPoolExecutor(workers) as pool:
-            written = list(pool.map(_write_one, tasks, chunksize=1))
+            written = [f for files in pool.map(_write_village, tasks, chunksize=1) for f in files]
     else:
-        written = [_write_one(t) for t in tasks]
-    seconds["write_files"] = time.perf_counter() - timer
+        written = [f for task in tasks for f in _write_village(task)]
+    seconds["build_and_write_files"] = time.perf_counter() - timer
     if baseline_csv is not None:
         timer = time.perf_counter()
-        write_baseline_csv(rows, Path(baseline_csv))
+        with open(baseline_csv, "w", encoding="utf-8", newline="") as target:
+            target.write(",".join(COLUMNS) + "\n")
+            for period in ctx.periods:
+                for job in jobs:
+                    part = parts / f"{period}_{job.index:04d}.csv"
+                    if part.exists():
+                        with open(part, encoding="utf-8", newline="") as source:
+                            shutil.copyfileobj(source, target, 1 << 20)
+        shutil.rmtree(parts)
         seconds["write_baseline_csv"] = time.perf_counter() - timer
 
-    periods = plan.period_names()
-    clean = rows["defect"] == ""
-    by_period = lambda mask: {p: int((mask & (rows["period"] == p)).sum()) for p in periods}
+    periods = list(ctx.periods)
+    total = lambda key, period: sum(f[key] for f in written if f["period"] == period)
+    defects = sum((f["defects"] for f in written), Counter())
+    rows_by_format = Counter()
+    for f in written:
+        rows_by_format[f["format"]] += f["rows"]
     return BenchSummary(
-        rows=len(rows),
+        rows=sum(f["rows"] for f in written),
         files=len(written),
-        bytes=sum(size for _, size in written),
+        bytes=sum(f["bytes"] for f in written),
         periods=periods,
-        rows_by_period=by_period(pd.Series(True, index=rows.index)),
-        files_by_format=dict(sorted(Counter(t[2] for t in tasks).items())),
+        rows_by_period={p: total("rows", p) for p in periods},
+        files_by_format=dict(sorted(Counter(f["format"] for f in written).items())),
         rows_by_format=dict(sorted(rows_by_format.items())),
-        defects_by_kind=dict(sorted(Counter(rows.loc[~clean, "defect"]).items())),
-        expected_quarantined_by_period=by_period(~clean),
-        expected_loaded_by_period=by_period(clean),
-        expected_layak_by_period=by_period(clean & (rows["status_verifikasi"] == LAYAK)),
+        defects_by_kind=dict(sorted(defects.items())),
+        expected_quarantined_by_period={p: total("rows", p) - total("loaded", p) for p in periods},
+        expected_loaded_by_period={p: total("loaded", p) for p in periods},
+        expected_layak_by_period={p: total("layak", p) for p in periods},
         seconds={k: round(v, 3) for k, v in seconds.items()},
     )
 

@@ -54,6 +54,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
+from devdata.defects import DEFECT_RULES, make_defect
 from verfak.columns import COLUMNS, CONTRACT, DATE_COLUMNS, ID_COLUMNS, STATUS_VALUES
 
 __all__ = [
@@ -74,7 +75,7 @@ __all__ = [
     "write_submission",
 ]
 
-REFERENCE_CSV = Path(__file__).resolve().parents[2] / "include" / "reference" / "wilayah_bekasi.csv"
+REFERENCE_CSV = Path(__file__).resolve().parents[1] / "include" / "reference" / "wilayah_bekasi.csv"
 DEFAULT_SEED = 20240601
 PERIODS = ("2024-05", "2024-06")
 MAY, JUNE = PERIODS
@@ -107,19 +108,6 @@ XLSX_PLAIN = "xlsx"  # header on row 1, canonical headers
 XLSX_TITLED = "xlsx_title_block"  # title block, header on row 4, office labels
 FORMATS = (CSV_COMMA, CSV_SEMICOLON, XLSX_PLAIN, XLSX_TITLED)
 XLSX_TITLE_ROWS = 3
-
-# The defects put on top of the valid rows, one row each per period: rule -> column it breaks.
-DEFECT_RULES = {
-    "nik_15_digit": "nik",
-    "nik_serial_0000": "nik",
-    "nik_tanggal_mustahil": "nik",
-    "nama_kosong": "nama",
-    "jenis_kelamin_tidak_dikenal": "jenis_kelamin",
-    "tanggal_lahir_mustahil": "tanggal_lahir",
-    "status_tidak_dikenal": "status_verifikasi",
-    "alasan_kosong": "alasan",
-    "baris_ganda": "nik",
-}
 
 # When the villages deliver (the files' modification times), in Bekasi's time (WIB, UTC+7).
 WIB = timezone(timedelta(hours=7))
@@ -480,7 +468,7 @@ def _household_size(rng: random.Random) -> int:
     return rng.choices([1, 2, 3, 4, 5], [20, 20, 25, 20, 15])[0]
 
 
-def _village_weight(village: Village) -> float:
+def village_weight(village: Village) -> float:
     if village.jenis == "kelurahan":
         return 0.5
     return 2.5 if village.nama_kecamatan in POOR_KECAMATAN else 1.0
@@ -505,7 +493,7 @@ def _households_for(
     for village in villages:
         while per_village[village.kode_desa] < minimum_per_village and remaining > 0:
             add(village, max(2, _household_size(rng)))
-    weights = [_village_weight(v) for v in villages]
+    weights = [village_weight(v) for v in villages]
     while remaining > 0:
         add(rng.choices(villages, weights)[0], _household_size(rng))
     return households
@@ -711,7 +699,7 @@ class Submission:
         )
 
 
-def _file_formats(villages: list[Village], rng: random.Random) -> dict[str, tuple[str, bool]]:
+def file_formats(villages: list[Village], rng: random.Random) -> dict[str, tuple[str, bool]]:
     """Village code -> (file format, writes 'Laki-laki'/'Perempuan'): ~60/20/20 CSV,/CSV;/XLSX."""
     shuffled = list(villages)
     rng.shuffle(shuffled)
@@ -804,7 +792,7 @@ def _defective_row(rule: str, submission: Submission, factory: PeopleFactory) ->
     if rule == "baris_ganda":
         originals = [i for i, r in enumerate(rows) if r["status_verifikasi"] == LAYAK]
         original = rng.choice(originals)
-        return rng.randint(original + 1, len(rows)), dict(rows[original])
+        return rng.randint(original + 1, len(rows)), make_defect(rule, rows[original])
 
     village = submission.village
     household = factory.household(village, 1)
@@ -816,28 +804,7 @@ def _defective_row(rule: str, submission: Submission, factory: PeopleFactory) ->
             "3216" + village.kecamatan_number, person.tanggal_lahir, person.jenis_kelamin
         )
     listing = Listing(person, household, household.address)
-    row = _row(listing, (rows[0]["tanggal_verifikasi"], rows[0]["petugas"]))
-    nik = row["nik"]
-    match rule:
-        case "nik_15_digit":
-            row["nik"] = nik[:15]
-        case "nik_serial_0000":
-            row["nik"] = nik[:12] + "0000"
-        case "nik_tanggal_mustahil":
-            row["nik"] = nik[:6] + "35" + nik[8:]
-        case "nama_kosong":
-            row["nama"] = ""
-        case "jenis_kelamin_tidak_dikenal":
-            row["jenis_kelamin"] = "X"
-        case "tanggal_lahir_mustahil":
-            row["tanggal_lahir"] = "1980-02-31"
-        case "status_tidak_dikenal":
-            row["status_verifikasi"] = "lyak"
-        case "alasan_kosong":
-            row["status_verifikasi"] = TIDAK_LAYAK
-            row["alasan"] = ""
-        case _:
-            raise ValueError(f"unknown defect rule {rule!r}")
+    row = make_defect(rule, _row(listing, (rows[0]["tanggal_verifikasi"], rows[0]["petugas"])))
     return rng.randint(0, len(rows)), row
 
 
@@ -871,7 +838,7 @@ def build_sample_submissions(
     factory = PeopleFactory(rng, fake, Registry(rng), reference_day=date(2024, 4, 30))
 
     listings = _plan_listings(villages, plan, rng, factory)
-    formats = _file_formats(villages, rng)
+    formats = file_formats(villages, rng)
     visits = _field_visits(villages, rng, factory)
 
     submissions = []
