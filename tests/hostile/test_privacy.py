@@ -386,7 +386,7 @@ def test_sql_file_error_names_the_file_not_the_value(warehouse):
             {
                 "run_date": "3216011234567890",
                 "dag_run_id": None,
-                "period": None,
+                "periode": None,
                 "cutoff_day": 17,
                 "report_path": "x",
                 "numbers": "{}",
