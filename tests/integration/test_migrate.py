@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import psycopg2
@@ -31,7 +32,20 @@ def fresh(warehouse_uri, monkeypatch):
     monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", uri)
     yield uri
     with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        # A session of another role (an agency's, closing) can't be terminated by the pipeline's
+        # non-superuser role: wait for it to end rather than fail the teardown.
+        for attempt in range(20):
+            try:
+                cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                break
+            except psycopg2.errors.InsufficientPrivilege:
+                cur.execute(
+                    "SELECT usename, backend_type, state FROM pg_stat_activity WHERE datname = %s", (name,)
+                )
+                others = cur.fetchall()
+                if attempt == 19:
+                    raise AssertionError(f"sessions left in {name}: {others}") from None
+                time.sleep(0.5)
     admin.close()
 
 
