@@ -782,12 +782,13 @@ def _git() -> dict:
         try:
             return subprocess.run(
                 ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
-            ).stdout.strip()
+            ).stdout
         except (OSError, subprocess.CalledProcessError):
             return ""
 
+    # porcelain lines are "XY <path>": the status is two columns, so the output is not stripped
     changed = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines()]
-    return {"commit": git("rev-parse", "HEAD"), "uncommitted_changes": changed}
+    return {"commit": git("rev-parse", "HEAD").strip(), "uncommitted_changes": changed}
 
 
 def _server(uri: str) -> dict:
