@@ -221,6 +221,15 @@ def outcome_priority(item) -> dict | None:
     return item["outcome"] if isinstance(item, dict) else None
 
 
+#: The candidate ``c`` was referred to ``%(program)s`` for a period before ``%(period)s``: a rule
+#: without ``repeat`` leaves such people out, and ``status_rujukan`` is 'lanjutan' for them ('baru'
+#: otherwise; ``publish.record_referrals``).
+REFERRED_BEFORE = sql.SQL(
+    "EXISTS (SELECT 1 FROM publish.referral r WHERE r.program = %(program)s AND r.nik = c.nik "
+    "AND r.period < %(period)s)"
+)
+
+
 def referral_query(program: Program, period) -> tuple[sql.Composed, dict]:
     """The query of a program's referrals for a period: ``nik`` and ``urutan`` (rank), best first.
 
@@ -255,12 +264,7 @@ def referral_query(program: Program, period) -> tuple[sql.Composed, dict]:
         conditions.append(sql.SQL("(desil IS NULL OR desil <= %(desil_max)s)"))
         params["desil_max"] = rule["desil_max"]
     if not program.repeat:
-        conditions.append(
-            sql.SQL(
-                "NOT EXISTS (SELECT 1 FROM publish.referral r WHERE r.program = %(program)s AND r.nik = c.nik "
-                "AND r.period < %(period)s)"
-            )
-        )
+        conditions.append(sql.SQL("NOT {}").format(REFERRED_BEFORE))
     if rule.get("requires_outcome"):
         conditions.append(_has_outcome("required"))
         params["required_program"] = rule["requires_outcome"]["program"]

@@ -18,7 +18,7 @@ from verfak import config, db
 from verfak.agency import program_select, sync_agencies
 from verfak.exports import read_csv_table, remove_old_exports, write_export
 from verfak.files import sha256_file
-from verfak.programs import Program, load_programs, referral_query
+from verfak.programs import REFERRED_BEFORE, Program, load_programs, referral_query
 from verfak.safe_text import neutralise_sql
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,19 @@ def select_referrals(
 ) -> int:
     """Choose the program's referrals for the period and record them (ids kept across reruns)."""
     query, params = referral_query(program, period)
-    cur.execute(sql.SQL("CREATE TEMP TABLE tmp_selected ON COMMIT DROP AS {}").format(query), params)
-    cur.execute("ALTER TABLE tmp_selected ADD COLUMN status_rujukan text")
+    # 'lanjutan' for people referred to the program before (only a ``repeat`` rule selects them)
+    status = (
+        sql.SQL("CASE WHEN {} THEN 'lanjutan' ELSE 'baru' END").format(REFERRED_BEFORE)
+        if program.repeat
+        else sql.SQL("'baru'")
+    )
+    cur.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE tmp_selected ON COMMIT DROP AS "
+            "SELECT c.nik, c.urutan, {status} AS status_rujukan FROM ({query}) c"
+        ).format(status=status, query=query),
+        params,
+    )
     db.run_sql_file(
         cur,
         "publish/record_referrals.sql",

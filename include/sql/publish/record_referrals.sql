@@ -1,11 +1,8 @@
--- Record a program's referrals for a period from tmp_selected (nik, urutan), chosen by the
--- program's rule: keep the ids of people already referred for this period, give new ids to the
--- others, and drop the ones no longer selected (a corrected period). 'baru' = never referred to
--- this program for an earlier period.
-UPDATE tmp_selected s
-   SET status_rujukan = CASE WHEN EXISTS (SELECT 1 FROM publish.referral e
-                                           WHERE e.program = %(program)s AND e.nik = s.nik AND e.period < %(period)s)
-                             THEN 'lanjutan' ELSE 'baru' END;
+-- Record a program's referrals for a period from tmp_selected (nik, urutan, status_rujukan),
+-- chosen by the program's rule (verfak.publish.record_referrals; status_rujukan 'baru' = never
+-- referred to this program for an earlier period, programs.REFERRED_BEFORE): keep the ids of
+-- people already referred for this period, give new ids to the others, and drop the ones no
+-- longer selected (a corrected period).
 
 DELETE FROM publish.referral r
  WHERE r.program = %(program)s AND r.period = %(period)s
