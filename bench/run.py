@@ -780,9 +780,7 @@ def format_report(report: dict) -> str:
 def _git() -> dict:
     def git(*args: str) -> str:
         try:
-            return subprocess.run(
-                ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
-            ).stdout
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
         except (OSError, subprocess.CalledProcessError):
             return ""
 

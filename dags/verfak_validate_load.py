@@ -46,7 +46,7 @@ def verfak_validate_load():
         return ValidateLoad.find_pending_periods()
 
     @task(map_index_template="{{ period }}", max_active_tis_per_dagrun=1)
-    def validate_and_load(period: str, run_id: str | None = None) -> dict:
+    def validate_and_load(period: str, run_id: str | None = None) -> list[dict]:
         from verfak.pipeline import ValidateLoad
 
         return ValidateLoad.validate_and_load(period, dag_run_id=run_id)

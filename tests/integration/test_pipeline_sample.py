@@ -243,3 +243,34 @@ def test_the_sample_villages_deliver_mostly_on_time(sample_run, warehouse_uri):
     delivered = sample_run["summary"].delivered_at
     assert len(delivered) == 374
     assert all(str(path).startswith(m.strftime("%Y-%m")) for path, m in delivered.items())
+
+
+def _jump_flags(uri) -> list[tuple]:
+    return q(
+        uri,
+        "SELECT periode, kode_desa FROM quality.village_flag WHERE rule_id = 'jumlah_layak_melonjak' ORDER BY 1, 2",
+    )
+
+
+def test_the_periods_give_the_same_flags_whatever_order_airflow_runs_them(
+    warehouse_uri, sample_landing, tmp_path_factory
+):
+    """Airflow does not promise to run the mapped periods of verfak_validate_load in order. The task
+    of the later period loads the earlier one first, so its layak-jump checks have their history."""
+    from verfak.pipeline import ValidateLoad
+
+    flags = {}
+    for order in ("in order", "reversed"):
+        root = tmp_path_factory.mktemp(order.replace(" ", "_"))
+        with isolated_run(warehouse_uri, root):
+            copy_landing(sample_landing[0], root / "landing")
+            run_ingest(root / "landing")
+            periods = ValidateLoad.find_pending_periods()
+            assert periods == ["2024-05", "2024-06"]
+            tasks = periods if order == "in order" else list(reversed(periods))  # 2024-06's task first
+            outcomes = ValidateLoad.finish([ValidateLoad.validate_and_load(p) for p in tasks])
+            assert [o["period"] for o in outcomes] == periods
+            assert all(o["rows_validated"] > 0 for o in outcomes)
+            flags[order] = _jump_flags(warehouse_uri)
+    assert flags["in order"], "the sample has villages whose layak count jumps in 2024-06"
+    assert flags["reversed"] == flags["in order"]
