@@ -111,7 +111,7 @@ def _view_is_current(cur, program: Program) -> bool | None:
     """True when ``publish.<program>`` already has the wanted definition and options, False when it
     differs, None when it does not exist. Compared on PostgreSQL's own rendering of both."""
     cur.execute("SELECT to_regclass(%s)", (f"publish.{program.name}",))
-    if cur.fetchone()[0] is None:
+    if db.one(cur)[0] is None:
         return None
     probe = "verfak_wanted_view"
     cur.execute(sql.SQL("DROP VIEW IF EXISTS pg_temp.{}").format(sql.Identifier(probe)))
@@ -120,7 +120,7 @@ def _view_is_current(cur, program: Program) -> bool | None:
         db.sql_file("publish/agency_view_matches.sql"),
         (f"pg_temp.{probe}", f"publish.{program.name}"),
     )
-    same = cur.fetchone()[0]
+    same = db.one(cur)[0]
     cur.execute(sql.SQL("DROP VIEW pg_temp.{}").format(sql.Identifier(probe)))
     return bool(same)
 
@@ -132,7 +132,7 @@ def _refresh_view(cur, program: Program) -> bool:
     if current:
         return True
     cur.execute("SHOW lock_timeout")
-    before = cur.fetchone()[0]
+    before = db.one(cur)[0]
     cur.execute("SAVEPOINT agency_view")
     try:
         cur.execute(
@@ -166,7 +166,7 @@ def _refresh_view(cur, program: Program) -> bool:
 def _grant(cur, check: str, params: tuple, statement: sql.Composed) -> None:
     """Grant only what is not granted yet (no catalog write, no lock, when nothing changes)."""
     cur.execute(check, params)
-    if not cur.fetchone()[0]:
+    if not db.one(cur)[0]:
         cur.execute(statement)
 
 
@@ -177,7 +177,7 @@ def sync_agencies(cur, programs: dict[str, Program] | None = None) -> None:
     # GRANT/REVOKE on one object from two sessions at once fails ("tuple concurrently updated").
     cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.agency'))")
     cur.execute("SELECT current_database()")
-    database = cur.fetchone()[0]
+    database = db.one(cur)[0]
     _grant(
         cur,
         "SELECT NOT has_database_privilege('public', %s, 'CONNECT') AND NOT has_database_privilege('public', %s, 'TEMPORARY')",

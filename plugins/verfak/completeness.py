@@ -50,7 +50,7 @@ def villages_to_follow_up(cur, period: str) -> list[dict]:
 def latest_period(cur) -> str | None:
     """The latest period any village has submitted for (YYYY-MM), or None."""
     cur.execute("SELECT max(periode) FROM mart.completeness_kabupaten WHERE received > 0")
-    return cur.fetchone()[0]
+    return db.one(cur)[0]
 
 
 def completeness(

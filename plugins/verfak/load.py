@@ -220,7 +220,7 @@ def _check_villages(cur, period: str, period_start, run_id: int, villages: list[
         ],
     )
     cur.execute("SELECT count(*) FROM quality.village_flag WHERE periode = %s", (period,))
-    return cur.fetchone()[0]
+    return db.one(cur)[0]
 
 
 def _period_totals(cur, period_start) -> tuple[int, int]:

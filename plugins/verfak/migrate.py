@@ -213,14 +213,14 @@ def apply_repeatable(
                 raise MigrationError(f"{', '.join(early)} read {item.name}: number their files after it")
             if item.kind == "materialized view":
                 cur.execute("SELECT relispopulated FROM pg_class WHERE oid = %s", (oids[0],))
-                if cur.fetchone()[0]:
+                if db.one(cur)[0]:
                     refresh.add(item.name)
             refresh.update(name for name, populated in dependents if populated and name in position)
             to_create.update(name for name, _ in dependents)
             for oid in oids:
                 if item.kind == "function":
                     cur.execute("SELECT %s::regprocedure::text", (oid,))
-                    cur.execute(f"DROP FUNCTION {cur.fetchone()[0]} CASCADE")
+                    cur.execute(f"DROP FUNCTION {db.one(cur)[0]} CASCADE")
                 else:
                     cur.execute(
                         sql.SQL("DROP {} {} CASCADE").format(

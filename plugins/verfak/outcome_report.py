@@ -38,7 +38,7 @@ def _rows(cur) -> list[dict]:
 
 def _marts_ready(cur) -> bool:
     cur.execute("SELECT to_regclass('mart.outcome_funnel') IS NOT NULL")
-    return bool(cur.fetchone()[0])
+    return bool(db.one(cur)[0])
 
 
 def funnel(cur) -> list[dict]:

@@ -67,7 +67,7 @@ def select_referrals(
         },
     )
     cur.execute("SELECT count(*) FROM tmp_selected")
-    return cur.fetchone()[0]
+    return db.one(cur)[0]
 
 
 def export_select(program: Program, types: dict[str, str]):

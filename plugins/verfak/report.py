@@ -120,7 +120,7 @@ def collect(
 
 def _verified_trend(cur) -> list[dict]:
     cur.execute("SELECT relispopulated FROM pg_class WHERE oid = 'mart.verified_count'::regclass")
-    if not cur.fetchone()[0]:  # the marts are filled by the first publish run
+    if not db.one(cur)[0]:  # the marts are filled by the first publish run
         return []
     db.run_sql_file(cur, "ops/select_verified_trend.sql")
     return completeness.rows(cur)

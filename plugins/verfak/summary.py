@@ -99,7 +99,7 @@ def collect(conn_id: str = db.WAREHOUSE_CONN_ID) -> dict:
 
 def _populated(cur) -> bool:
     cur.execute("SELECT relispopulated FROM pg_class WHERE oid = 'mart.verified_count'::regclass")
-    return bool(cur.fetchone()[0])
+    return bool(db.one(cur)[0])
 
 
 def outcome_lines(info: dict) -> list[str]:
