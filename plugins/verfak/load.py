@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -240,6 +241,7 @@ def validate_and_load_period(
     period_start, _ = period_bounds(period)
     max_rows = config.settings().load_chunk_rows
     conn = db.connect(conn_id)
+    gx_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verfak-gx")
     try:
         with db.clean_errors(), conn, conn.cursor() as cur:
             # One core load at a time (periods share people's histories); a second run waits for it.
@@ -316,8 +318,6 @@ def validate_and_load_period(
                 failures += len(failed)
                 sample.add(typed, evaluated)
                 del typed, evaluated, failed
-            label = "" if set(batch) == set(current) else f"-{len(batch)}-desa"
-            gx_rows, docs_index = sample.validate(period, known, label=label)
             log.info(
                 "period %s: %d row(s) of %d village(s) checked against %d rules: %d failure(s), %d row(s) held out, "
                 "%d with warnings",
@@ -329,6 +329,12 @@ def validate_and_load_period(
                 failed_rows,
                 warned_rows,
             )
+            # Great Expectations checks the batch (or its sample) in a thread while PostgreSQL writes
+            # the issues and loads core below (the load waits on the server, so the two use both
+            # cores). Its verdict is taken before the village checks and before the commit: a
+            # disagreement with the masks still rolls the whole batch back.
+            label = "" if set(batch) == set(current) else f"-{len(batch)}-desa"
+            gate = gx_thread.submit(sample.validate, period, known, label=label)
 
             # 3. Issues, core, village rules, counts: the batch's villages only.
             upsert_rules(cur)  # the whole registry (a rule changed since the last migrate is current)
@@ -342,7 +348,7 @@ def validate_and_load_period(
                     validated - failed_rows,
                     failed_rows,
                     failures == 0,
-                    str(docs_index) if docs_index else None,
+                    None,  # the Data Docs index, set once Great Expectations is done
                 ),
             )
             run_id = db.one(cur)[0]
@@ -361,6 +367,12 @@ def validate_and_load_period(
                     "loaded_files": [current[v][0] for v in changed],
                 },
             )
+            gx_rows, docs_index = gate.result()  # raises what the gate raised: nothing is committed
+            if docs_index:
+                cur.execute(
+                    "UPDATE quality.validation_run SET data_docs_index = %s WHERE run_id = %s",
+                    (str(docs_index), run_id),
+                )
             # Village rules: the batch's villages and those with no current file (a vanished submission).
             checked = sorted(set(batch) | (set(known) - set(current)))
             flags = _check_villages(cur, period, period_start, run_id, checked)
@@ -370,6 +382,7 @@ def validate_and_load_period(
             )  # the period's totals after this batch
             loaded, layak = _period_totals(cur, period_start)
     finally:
+        gx_thread.shutdown(wait=True)  # a failed load waits for the gate's files to be written
         conn.close()
 
     # Feedback: the batch's villages and those with no current file (told of a rejected file).

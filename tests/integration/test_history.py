@@ -344,9 +344,9 @@ def test_the_load_refuses_a_fact_whose_file_is_not_registered(warehouse, monkeyp
     monkeypatch.setattr(load, "_copy_frame", gate_bug)
     with pytest.raises(
         Exception,
-        match=r"integrity check failed \(facts with an unknown village: 0, with an unknown "
-        r"file: 1, versions with an unknown village: 0, facts without a person "
-        r"version: 0\)",
+        match=r"integrity check failed \(unknown villages of the facts: 0, unknown files of the "
+        r"facts: 1, unknown villages of the versions: 0, facts of the batch without a version: 0, "
+        r"facts of other periods without a version: 0\)",
     ):
         run_validate_load()
     for table in ("core.verifikasi", "core.person_version", "staging.verifikasi"):

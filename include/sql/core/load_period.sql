@@ -60,23 +60,17 @@ WITH facts AS (
     SELECT nik, period, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw, kode_desa,
            attributes_hash
       FROM period_fact
-), observed AS (
-    SELECT f.*,
-           CASE WHEN attributes_hash IS DISTINCT FROM lag(attributes_hash) OVER w THEN 1 ELSE 0 END AS starts_version
+), observed AS (  -- a version starts where the attributes differ from the person's previous fact
+    SELECT f.*, attributes_hash IS DISTINCT FROM lag(attributes_hash) OVER w AS starts_version
       FROM facts f
     WINDOW w AS (PARTITION BY nik ORDER BY period)
-), numbered AS (
-    SELECT *, sum(starts_version) OVER (PARTITION BY nik ORDER BY period) AS version_no FROM observed
-), firsts AS (
-    SELECT DISTINCT ON (nik, version_no) *
-      FROM numbered
-     ORDER BY nik, version_no, period
-), ranged AS (
+), ranged AS (  -- each version's first fact, valid until the next version's first period
     SELECT nik, nama, jenis_kelamin, tanggal_lahir, no_kk, hubungan_keluarga, alamat, rt, rw, kode_desa,
            period AS valid_from,
            lead(period) OVER (PARTITION BY nik ORDER BY period) AS valid_to,
            attributes_hash
-      FROM firsts
+      FROM observed
+     WHERE starts_version
 )
 SELECT d.*, v.person_version_id AS existing_id,
        coalesce(v.person_version_id, nextval('core.person_version_person_version_id_seq'::regclass))
@@ -89,6 +83,14 @@ SELECT d.*, v.person_version_id AS existing_id,
 -- that are quadratic in a large period.
 CREATE INDEX ON desired_version (nik, valid_from);
 ANALYZE desired_version;
+
+-- What the versions replace goes first, so that a first load (nothing to replace) pays nothing for
+-- it: the affected people's versions that are no longer called for, and the batch villages' facts.
+DELETE FROM core.person_version v
+ WHERE v.nik IN (SELECT nik FROM affected_nik)
+   AND NOT EXISTS (SELECT 1 FROM desired_version d WHERE d.existing_id = v.person_version_id);
+
+DELETE FROM core.verifikasi WHERE period = %(period)s AND kode_desa = ANY(%(villages)s);
 
 UPDATE core.person_version v
    SET nama = d.nama, jenis_kelamin = d.jenis_kelamin, tanggal_lahir = d.tanggal_lahir, no_kk = d.no_kk,
@@ -106,72 +108,81 @@ SELECT d.person_version_id, d.nik, d.nama, d.jenis_kelamin, d.tanggal_lahir, d.n
  WHERE d.existing_id IS NULL
  ORDER BY d.nik, d.valid_from;
 
--- The batch villages' facts, replaced, written once with their version, in NIK order (the
--- primary key and the per-person index then grow at one end instead of all over).
-DELETE FROM core.verifikasi WHERE period = %(period)s AND kode_desa = ANY(%(villages)s);
-
-INSERT INTO core.verifikasi (period, nik, person_version_id, nama, jenis_kelamin, tanggal_lahir, no_kk,
-                             hubungan_keluarga, alamat, rt, rw, kode_desa, attributes_hash, status_verifikasi, alasan,
-                             desil, pekerjaan, pendidikan, pendapatan_bulanan, minat_pelatihan, memiliki_usaha,
-                             minat_usaha, no_hp, tanggal_verifikasi, petugas, has_warning, file_id, source_row)
-SELECT f.period, f.nik, d.person_version_id, f.nama, f.jenis_kelamin, f.tanggal_lahir, f.no_kk, f.hubungan_keluarga,
-       f.alamat, f.rt, f.rw, f.kode_desa, f.attributes_hash, f.status_verifikasi, f.alasan, f.desil, f.pekerjaan,
-       f.pendidikan, f.pendapatan_bulanan, f.minat_pelatihan, f.memiliki_usaha, f.minat_usaha, f.no_hp,
-       f.tanggal_verifikasi, f.petugas, f.has_warning, f.file_id, f.source_row
-  FROM period_fact f
-  JOIN desired_version d ON d.nik = f.nik AND d.valid_from <= f.period AND (d.valid_to IS NULL OR d.valid_to > f.period)
- ORDER BY f.nik;
-
--- Point the other periods' facts at their version where it changed (through the desired ranges:
--- the old ones may still overlap).
+-- Point the affected people's facts of the other periods at their version where it changed
+-- (through the desired ranges: the old ones may still overlap).
 UPDATE core.verifikasi f
    SET person_version_id = d.person_version_id
   FROM desired_version d
  WHERE f.nik = d.nik AND d.valid_from <= f.period AND (d.valid_to IS NULL OR d.valid_to > f.period)
    AND f.person_version_id IS DISTINCT FROM d.person_version_id;
 
-DELETE FROM core.person_version v
- WHERE v.nik IN (SELECT nik FROM affected_nik)
-   AND NOT EXISTS (SELECT 1 FROM desired_version d WHERE d.person_version_id = v.person_version_id);
+-- The batch villages' facts, written once with their version, in NIK order (the primary key and
+-- the per-person index then grow at one end instead of all over); counted for the check below.
+CREATE TEMP TABLE written_fact (n bigint) ON COMMIT DROP;
+WITH written AS (
+    INSERT INTO core.verifikasi (period, nik, person_version_id, nama, jenis_kelamin, tanggal_lahir, no_kk,
+                                 hubungan_keluarga, alamat, rt, rw, kode_desa, attributes_hash, status_verifikasi,
+                                 alasan, desil, pekerjaan, pendidikan, pendapatan_bulanan, minat_pelatihan,
+                                 memiliki_usaha, minat_usaha, no_hp, tanggal_verifikasi, petugas, has_warning,
+                                 file_id, source_row)
+    SELECT f.period, f.nik, d.person_version_id, f.nama, f.jenis_kelamin, f.tanggal_lahir, f.no_kk,
+           f.hubungan_keluarga, f.alamat, f.rt, f.rw, f.kode_desa, f.attributes_hash, f.status_verifikasi, f.alasan,
+           f.desil, f.pekerjaan, f.pendidikan, f.pendapatan_bulanan, f.minat_pelatihan, f.memiliki_usaha,
+           f.minat_usaha, f.no_hp, f.tanggal_verifikasi, f.petugas, f.has_warning, f.file_id, f.source_row
+      FROM period_fact f
+      JOIN desired_version d
+        ON d.nik = f.nik AND d.valid_from <= f.period AND (d.valid_to IS NULL OR d.valid_to > f.period)
+     ORDER BY f.nik
+    RETURNING 1
+)
+INSERT INTO written_fact SELECT count(*) FROM written;
 
 -- Referential integrity of what this load wrote, checked set-based (no foreign-key triggers on
--- core: migration 0013). Any failure rolls back the whole period.
+-- core: migration 0013). Any failure rolls back the whole batch. The batch's facts take their
+-- version from the join above, so each of them is written with one exactly when the count matches.
 DO $$
 DECLARE
     c record;
 BEGIN
-    SELECT (SELECT count(*) FROM period_fact f
+    SELECT (SELECT count(*) FROM (SELECT DISTINCT kode_desa FROM period_fact) f
              WHERE NOT EXISTS (SELECT 1 FROM ref.desa d WHERE d.kode_desa = f.kode_desa)) AS fact_unknown_village,
-           (SELECT count(*) FROM period_fact f
+           (SELECT count(*) FROM (SELECT DISTINCT file_id FROM period_fact) f
              WHERE NOT EXISTS (SELECT 1 FROM raw.submission_file s WHERE s.file_id = f.file_id)) AS fact_unknown_file,
-           (SELECT count(*) FROM desired_version v
+           (SELECT count(*) FROM (SELECT DISTINCT kode_desa FROM desired_version) v
              WHERE NOT EXISTS (SELECT 1 FROM ref.desa d WHERE d.kode_desa = v.kode_desa)) AS version_unknown_village,
+           (SELECT count(*) FROM period_fact) - (SELECT n FROM written_fact) AS fact_without_range,
            (SELECT count(*) FROM core.verifikasi f
              WHERE f.nik IN (SELECT nik FROM affected_nik)
+               AND NOT (f.period = %(period)s AND f.kode_desa = ANY(%(villages)s))
                AND NOT EXISTS (SELECT 1 FROM core.person_version v WHERE v.person_version_id = f.person_version_id))
                AS fact_without_version
       INTO c;
-    IF c.fact_unknown_village + c.fact_unknown_file + c.version_unknown_village + c.fact_without_version > 0 THEN
-        RAISE EXCEPTION 'core load: integrity check failed (facts with an unknown village: %%, with an unknown file: %%, '
-                        'versions with an unknown village: %%, facts without a person version: %%)',
-                        c.fact_unknown_village, c.fact_unknown_file, c.version_unknown_village, c.fact_without_version;
+    IF c.fact_unknown_village + c.fact_unknown_file + c.version_unknown_village + c.fact_without_range
+       + c.fact_without_version > 0 THEN
+        RAISE EXCEPTION 'core load: integrity check failed (unknown villages of the facts: %%, unknown files of the '
+                        'facts: %%, unknown villages of the versions: %%, facts of the batch without a version: %%, '
+                        'facts of other periods without a version: %%)',
+                        c.fact_unknown_village, c.fact_unknown_file, c.version_unknown_village,
+                        c.fact_without_range, c.fact_without_version;
     END IF;
 END $$;
 
--- Households: the village of the latest period a household was seen in.
+-- Households: the village of the latest period a household was seen in, for the family cards of
+-- the batch's facts (before and after this load) and of the affected people's other facts.
+INSERT INTO affected_kk
+SELECT no_kk FROM core.verifikasi
+ WHERE nik IN (SELECT nik FROM affected_nik) AND NOT (period = %(period)s AND kode_desa = ANY(%(villages)s));
+CREATE TEMP TABLE touched_kk ON COMMIT DROP AS SELECT DISTINCT no_kk FROM affected_kk;
+ANALYZE touched_kk;
 DELETE FROM core.household h
- WHERE h.no_kk IN (SELECT no_kk FROM affected_kk)
+ WHERE h.no_kk IN (SELECT no_kk FROM touched_kk)
    AND NOT EXISTS (SELECT 1 FROM core.verifikasi f WHERE f.no_kk = h.no_kk);
-WITH touched AS (  -- households of the people this load touches, and those the batch's villages had before
-    SELECT no_kk FROM core.verifikasi WHERE nik IN (SELECT nik FROM affected_nik)
-    UNION
-    SELECT no_kk FROM affected_kk
-)
 INSERT INTO core.household (no_kk, kode_desa, first_period, last_period)
-SELECT f.no_kk, (array_agg(f.kode_desa ORDER BY f.period DESC, f.kode_desa))[1], min(f.period), max(f.period)
+SELECT DISTINCT ON (f.no_kk) f.no_kk, f.kode_desa, min(f.period) OVER k, max(f.period) OVER k
   FROM core.verifikasi f
-  JOIN touched t USING (no_kk)
- GROUP BY f.no_kk
+ WHERE f.no_kk IN (SELECT no_kk FROM touched_kk)
+WINDOW k AS (PARTITION BY f.no_kk)
+ ORDER BY f.no_kk, f.period DESC, f.kode_desa
 ON CONFLICT (no_kk) DO UPDATE
    SET kode_desa = EXCLUDED.kode_desa, first_period = EXCLUDED.first_period, last_period = EXCLUDED.last_period
  WHERE (core.household.kode_desa, core.household.first_period, core.household.last_period)
