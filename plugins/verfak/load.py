@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -108,6 +108,12 @@ def _copy_frame(cur, table: str, frame: pd.DataFrame, columns: list[str]) -> Non
     sink = pa.BufferOutputStream()
     pa_csv.write_csv(data, sink, pa_csv.WriteOptions(include_header=False))
     db.copy_rows(cur, table, columns, pa.BufferReader(sink.getvalue()))
+
+
+def _copy_chunk(cur, typed: pd.DataFrame, failed: pd.DataFrame) -> None:
+    """Write one chunk's typed rows to staging and its rule failures to ``tmp_gate_failure``."""
+    _copy_frame(cur, "staging.verifikasi", typed, list(STAGING_COLUMNS))
+    _copy_frame(cur, "tmp_gate_failure", failed, FAILURE_COLUMNS)
 
 
 def chunks_of(files: list[tuple[str, int, int]], max_rows: int) -> list[list[tuple[str, int, int]]]:
@@ -241,6 +247,7 @@ def validate_and_load_period(
     period_start, _ = period_bounds(period)
     max_rows = config.settings().load_chunk_rows
     conn = db.connect(conn_id)
+    copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verfak-copy")
     gx_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verfak-gx")
     try:
         with db.clean_errors(), conn, conn.cursor() as cur:
@@ -299,25 +306,41 @@ def validate_and_load_period(
             sample = GateSample(total_rows)
             counts: dict = {}
             validated = failed_rows = warned_rows = failures = 0
-            for group in groups:
-                raw = _read_raw(cur, [f for _, f, _ in group])
-                typed = with_period_counts(type_rows(raw, period), raw)
-                evaluated, failed, _ = check_rows(typed, known)
-                errors = failed[failed["severity"] == "error"].set_index(["file_id", "source_row"]).index
-                warnings = failed[failed["severity"] == "warning"].set_index(["file_id", "source_row"]).index
-                row_keys = pd.MultiIndex.from_frame(typed[["file_id", "source_row"]])
-                typed["has_error"] = row_keys.isin(errors)
-                typed["has_warning"] = row_keys.isin(warnings) | (raw["intake_warning"] == "t").to_numpy()
-                del raw
-                _copy_frame(cur, "staging.verifikasi", typed, list(STAGING_COLUMNS))
-                _copy_frame(cur, "tmp_gate_failure", failed, FAILURE_COLUMNS)
-                _village_counts(typed, evaluated, counts)
-                validated += len(typed)
-                failed_rows += int(typed["has_error"].sum())
-                warned_rows += int(typed["has_warning"].sum())
-                failures += len(failed)
-                sample.add(typed, evaluated)
-                del typed, evaluated, failed
+            # While a chunk is typed and checked, the previous chunk's rows go to PostgreSQL in a
+            # thread (COPY waits on the server: the two use both cores); the next chunk is read
+            # before that, as the connection serves one statement at a time.
+            pending = None
+            next_raw = _read_raw(cur, [f for _, f, _ in groups[0]])
+            try:
+                for index in range(len(groups)):
+                    raw = next_raw
+                    typed = with_period_counts(type_rows(raw, period), raw)
+                    evaluated, failed, _ = check_rows(typed, known)
+                    errors = failed[failed["severity"] == "error"].set_index(["file_id", "source_row"]).index
+                    warnings = (
+                        failed[failed["severity"] == "warning"].set_index(["file_id", "source_row"]).index
+                    )
+                    row_keys = pd.MultiIndex.from_frame(typed[["file_id", "source_row"]])
+                    typed["has_error"] = row_keys.isin(errors)
+                    typed["has_warning"] = row_keys.isin(warnings) | (raw["intake_warning"] == "t").to_numpy()
+                    del raw
+                    if pending is not None:
+                        pending.result()
+                    if index + 1 < len(groups):
+                        next_raw = _read_raw(cur, [f for _, f, _ in groups[index + 1]])
+                    pending = copier.submit(_copy_chunk, cur, typed, failed)
+                    _village_counts(typed, evaluated, counts)
+                    validated += len(typed)
+                    failed_rows += int(typed["has_error"].sum())
+                    warned_rows += int(typed["has_warning"].sum())
+                    failures += len(failed)
+                    sample.add(typed, evaluated)
+                    del typed, evaluated, failed
+                if pending is not None:
+                    pending.result()
+            finally:
+                if pending is not None:
+                    wait([pending])  # never leave a COPY running on the connection
             log.info(
                 "period %s: %d row(s) of %d village(s) checked against %d rules: %d failure(s), %d row(s) held out, "
                 "%d with warnings",
@@ -382,6 +405,7 @@ def validate_and_load_period(
             )  # the period's totals after this batch
             loaded, layak = _period_totals(cur, period_start)
     finally:
+        copier.shutdown(wait=True)
         gx_thread.shutdown(wait=True)  # a failed load waits for the gate's files to be written
         conn.close()
 

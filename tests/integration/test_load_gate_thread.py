@@ -70,3 +70,35 @@ def test_a_gate_disagreement_found_during_the_core_load_rolls_the_batch_back(war
         load.validate_and_load_period(PERIOD)
     assert _state(warehouse) == before
     assert warehouse.scalar("SELECT alamat FROM core.verifikasi WHERE source_row = 2") != "Kp. Baru RT 2"
+
+
+def test_a_chunk_that_fails_to_reach_staging_in_the_background_stops_the_batch(warehouse, monkeypatch):
+    """Each chunk is written to staging in a thread while the next one is typed: a COPY that fails
+    there (the server refusing a row, a lost connection) stops the batch with its error and nothing
+    of the batch is kept, whichever chunk it was."""
+    villages = ["32.16.01.2001", "32.16.01.2002", "32.16.01.2003"]
+    for number, village in enumerate(villages):
+        rows = [village_row(PERIOD, village, number * 100 + serial, BIRTH, "P") for serial in range(1, 4)]
+        write_submission_csv(warehouse.landing, PERIOD, village, rows)
+    run_ingest(warehouse.landing)
+    monkeypatch.setenv("VERFAK_LOAD_CHUNK_ROWS", "3")  # one village a chunk: three chunks
+    before = _state(warehouse)
+
+    real_copy = load._copy_frame
+    staged = []
+
+    def second_chunk_refused(cur, table, frame, columns):
+        if table == "staging.verifikasi":
+            staged.append(len(frame))
+            if len(staged) == 2:
+                raise OSError("injected: the server went away during the second chunk's COPY")
+        real_copy(cur, table, frame, columns)
+
+    monkeypatch.setattr(load, "_copy_frame", second_chunk_refused)
+    with pytest.raises(OSError, match="second chunk's COPY"):
+        load.validate_and_load_period(PERIOD)
+    assert staged == [3, 3]  # the third chunk was never sent
+    assert _state(warehouse) == before
+
+    monkeypatch.setattr(load, "_copy_frame", real_copy)
+    assert load.validate_and_load_period(PERIOD).rows_loaded == 9
