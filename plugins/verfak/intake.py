@@ -192,6 +192,8 @@ def _went_through_a_number(raw: object) -> str | None:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return "angka"
     if isinstance(raw, str):
+        if raw.isdigit():  # the usual cell: no exponent, no decimal point, so neither pattern matches
+            return None
         if _SCIENTIFIC.match(raw):
             return "ilmiah"
         if _THROUGH_A_NUMBER.match(raw):
@@ -321,12 +323,25 @@ def _rows_after_header(
     header = rows[header_index]
     width = max((len(cells) for cells in rows), default=0)
     extra_labels = _extra_labels(header, width, mapping)
+    # Where each cell goes, worked out once for the file (a row is then a few list lookups): the
+    # contract columns' slots, the other columns' labels, and the columns whose cells tell whether
+    # they went through a number (IDs, phone), all in the file's column order.
+    slots = sorted((i, position[column]) for i, column in mapping.items())
+    extras = [(i, label) for i, label in sorted(extra_labels.items()) if i not in mapping]
+    checked = sorted(
+        (i, column)
+        for i, column in mapping.items()
+        if column in contract.must_be_text or column == contract.phone
+    )
     skipped = 0
     before = len(result.rows)
     for index in range(header_index + 1, len(rows)):
         cells = rows[index]
         source_row = index + 1 + key_offset
-        texts = [_cell_text(c) for c in cells]
+        # _cell_text, with the common case (a text cell without NUL) inline
+        texts = [
+            (c if c.strip() else None) if type(c) is str and "\x00" not in c else _cell_text(c) for c in cells
+        ]
         if max_chars is not None:
             longest = max((len(t) for t in texts if t), default=0)
             if longest > max_chars:
@@ -336,28 +351,28 @@ def _rows_after_header(
                 over = bounds.cell_too_long(where, longest, max_chars)
                 result.reject(over.code, over.message)
                 return 0
-        if not any(texts[i] is not None for i in mapping if i < len(texts)):
+        n = len(texts)
+        values: list[str | None] = [None] * len(contract.columns)
+        for i, slot in slots:
+            if i < n:
+                values[slot] = texts[i]
+        if not any(v is not None for v in values):
             if any(texts):
                 skipped += 1  # something only outside the contract's columns: not a data row
             continue
-        values: list[str | None] = [None] * len(contract.columns)
-        extra: dict[str, str] = {}
+        extra = {label: texts[i] for i, label in extras if i < n and texts[i] is not None}
         id_problems: dict[str, list[tuple[str, str]]] = {}
-        for i, text in enumerate(texts):
+        for i, column in checked:
+            text = texts[i] if i < n else None
             if text is None:
                 continue
-            column = mapping.get(i)
-            if column is None:
-                extra[extra_labels[i]] = text
-                continue
-            values[position[column]] = text
-            if column in contract.must_be_text or column == contract.phone:
-                kind = _went_through_a_number(cells[i])
-                if kind and column == contract.phone:
-                    result.issues.append(_phone_issue(source_row, kind, text))
-                elif kind:
-                    id_problems.setdefault(kind, []).append((column, text))
-        result.issues.extend(_id_issues(source_row, id_problems, contract.labels))
+            kind = _went_through_a_number(cells[i])
+            if kind and column == contract.phone:
+                result.issues.append(_phone_issue(source_row, kind, text))
+            elif kind:
+                id_problems.setdefault(kind, []).append((column, text))
+        if id_problems:
+            result.issues.extend(_id_issues(source_row, id_problems, contract.labels))
         result.rows.append((source_row, values, extra))
     if skipped:
         result.details["rows_skipped"] = result.details.get("rows_skipped", 0) + skipped
@@ -729,7 +744,8 @@ def _dotted(plain: str) -> str:
 
 def _check_village(result: ReadResult, kode_desa_folder: str) -> None:
     position = _COLUMN_INDEX["kode_desa"]
-    codes = {code for _, values, _ in result.rows if (code := normalise_kode_desa(values[position]))}
+    sent = {values[position] for _, values, _ in result.rows}  # a file names a few villages: normalise each once
+    codes = {code for value in sent if (code := normalise_kode_desa(value))}
     if codes and kode_desa_folder not in codes:
         shown = ", ".join(_dotted(c) for c in sorted(codes)[:3])
         result.reject(
