@@ -744,7 +744,9 @@ def _dotted(plain: str) -> str:
 
 def _check_village(result: ReadResult, kode_desa_folder: str) -> None:
     position = _COLUMN_INDEX["kode_desa"]
-    sent = {values[position] for _, values, _ in result.rows}  # a file names a few villages: normalise each once
+    sent = {
+        values[position] for _, values, _ in result.rows
+    }  # a file names a few villages: normalise each once
     codes = {code for value in sent if (code := normalise_kode_desa(value))}
     if codes and kode_desa_folder not in codes:
         shown = ", ".join(_dotted(c) for c in sorted(codes)[:3])
