@@ -360,7 +360,10 @@ def _rows_after_header(
             if any(texts):
                 skipped += 1  # something only outside the contract's columns: not a data row
             continue
-        extra = {label: texts[i] for i, label in extras if i < n and texts[i] is not None}
+        extra: dict[str, str] = {}
+        for i, label in extras:
+            if i < n and (text := texts[i]) is not None:
+                extra[label] = text
         id_problems: dict[str, list[tuple[str, str]]] = {}
         for i, column in checked:
             text = texts[i] if i < n else None
