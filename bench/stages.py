@@ -175,7 +175,11 @@ def _time_validate_load_steps() -> None:
     _timed(load, "_copy_frame", "copy frames (staging + gate failures + keys)")
     _timed(db, "run_sql_file", "sql", by_first_arg=True)
     _timed(load, "_check_villages", "village rules (figures + Great Expectations)")
+    _timed(load, "import_great_expectations", GX_IMPORT)
     _timed(load, "write_feedback", "write_feedback")
+
+
+GX_IMPORT = "import great_expectations (in the gate's thread, beside the batch's queries)"
 
 
 def stage_validate_load(workers: int) -> dict:
@@ -184,12 +188,10 @@ def stage_validate_load(workers: int) -> dict:
     _time_validate_load_steps()
 
     start = time.perf_counter()
-    import great_expectations  # noqa: F401  (imported by the gate on first use: counted in the stage)
-
-    imported = time.perf_counter()
+    # Great Expectations is imported by the task itself, in the gate's thread (counted in the stage)
     outcomes = ValidateLoad.run(dag_run_id="bench")
     end = time.perf_counter()
-    steps = {"import great_expectations": imported - start, **_taken()}
+    steps = _taken()
     return {
         "seconds": end - start,
         "rows": sum(o["rows_validated"] for o in outcomes),
@@ -278,9 +280,6 @@ def stage_resubmit(workers: int, changed_rows: int = 50) -> dict:
     start = time.perf_counter()
     ingested_files, _ = Ingest.run(dag_run_id="bench")
     ingested = time.perf_counter()
-    import great_expectations  # noqa: F401  (the validate task imports it: counted)
-
-    imported = time.perf_counter()
     outcomes = ValidateLoad.run(dag_run_id="bench")
     end = time.perf_counter()
     # the corrected file is the one new file of the landing zone
@@ -300,7 +299,6 @@ def stage_resubmit(workers: int, changed_rows: int = 50) -> dict:
         changed_in_core = cur.fetchone()[0]
     steps = {
         "ingest (find_new_files + ingest_file + finish)": ingested - start,
-        "import great_expectations": imported - ingested,
         **_taken(),
     }
     return {
@@ -312,7 +310,9 @@ def stage_resubmit(workers: int, changed_rows: int = 50) -> dict:
             "ingest_status": outcome["status"],
             "seconds_to_core": round((committed[0] if committed else end) - start, 3),
             "seconds_to_feedback": round(end - start, 3),
-            "seconds_to_feedback_without_imports": round(end - start - (imported - ingested), 3),
+            # the import runs in the gate's thread, beside the batch's first queries: what it
+            # still adds is the wait for it (at most its own time)
+            "seconds_to_feedback_without_imports": round(end - start - steps.get(GX_IMPORT, 0.0), 3),
             "feedback_file_written": feedback.exists(),
             "core_rows_after": core_rows,
             "changed_in_core": changed_in_core,

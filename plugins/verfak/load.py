@@ -34,7 +34,13 @@ import pandas as pd
 
 from verfak import config, db
 from verfak.feedback import write_feedback
-from verfak.quality import FAILURE_COLUMNS, GateSample, check_rows, run_village_checks
+from verfak.quality import (
+    FAILURE_COLUMNS,
+    GateSample,
+    check_rows,
+    import_great_expectations,
+    run_village_checks,
+)
 from verfak.rules import RULES, evaluate, upsert_rules, village_rules
 from verfak.safe_text import shorten_sql_params
 from verfak.staging import STAGING_COLUMNS, period_bounds, type_rows, typed_keys, with_period_counts
@@ -249,6 +255,7 @@ def validate_and_load_period(
     conn = db.connect(conn_id)
     copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verfak-copy")
     gx_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verfak-gx")
+    gx_thread.submit(import_great_expectations)  # first in the thread's queue: before the gate runs
     try:
         with db.clean_errors(), conn, conn.cursor() as cur:
             # One core load at a time (periods share people's histories); a second run waits for it.
