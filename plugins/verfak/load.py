@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -136,14 +136,31 @@ def chunks_of(files: list[tuple[str, int, int]], max_rows: int) -> list[list[tup
     return groups
 
 
-def _stage_keys(cur, files: list[tuple[str, int, int]], max_rows: int) -> int:
-    """Type the NIK and family card of these files' rows (chunk by chunk) into ``tmp_batch_key``."""
+def _stage_keys(cur, files: list[tuple[str, int, int]], max_rows: int, copier: ThreadPoolExecutor) -> int:
+    """Type the NIK and family card of these files' rows (chunk by chunk) into ``tmp_batch_key``;
+    a chunk's keys are written in the background while the next chunk's are typed."""
     rows = 0
-    for group in chunks_of(files, max_rows):
-        raw = _read_csv(cur, "staging/select_row_keys.sql", {"file_ids": [f for _, f, _ in group]})
-        keys = typed_keys(raw)
-        _copy_frame(cur, "tmp_batch_key", keys, list(keys.columns))
-        rows += len(keys)
+    groups = chunks_of(files, max_rows)
+    if not groups:
+        return 0
+    pending: Future | None = None
+    raw = _read_csv(cur, "staging/select_row_keys.sql", {"file_ids": [f for _, f, _ in groups[0]]})
+    try:
+        for index in range(len(groups)):
+            keys = typed_keys(raw)
+            if pending is not None:
+                pending.result()
+            if index + 1 < len(groups):
+                raw = _read_csv(
+                    cur, "staging/select_row_keys.sql", {"file_ids": [f for _, f, _ in groups[index + 1]]}
+                )
+            pending = copier.submit(_copy_frame, cur, "tmp_batch_key", keys, list(keys.columns))
+            rows += len(keys)
+        if pending is not None:
+            pending.result()
+    finally:
+        if pending is not None:
+            wait([pending])  # never leave a COPY running on the connection
     return rows
 
 
@@ -278,12 +295,12 @@ def validate_and_load_period(
                        no_kk text) ON COMMIT DROP"""
             )
             files = lambda villages: [(v, current[v][0], current[v][1]) for v in villages]
-            _stage_keys(cur, files(changed), max_rows)
+            _stage_keys(cur, files(changed), max_rows, copier)
             cur.execute(
                 db.sql_file("staging/neighbour_villages.sql"), {"period": period_start, "villages": changed}
             )
             neighbours = [row[0] for row in cur.fetchall()]
-            _stage_keys(cur, files(neighbours), max_rows)
+            _stage_keys(cur, files(neighbours), max_rows, copier)
             batch = sorted(changed + neighbours)
             db.run_sql_file(cur, "staging/cross_village.sql", {"period": period_start, "villages": batch})
             groups = chunks_of(files(batch), max_rows)
