@@ -47,7 +47,8 @@ def private_files() -> Iterator[None]:
     """Files and folders created inside are 0640 / 0750 at most; the umask is restored afterwards.
 
     Also a decorator (``@private_files()``). The umask is per process: fine for Airflow tasks and
-    the command line, which write from one thread.
+    the command line, which write files from one thread at a time (``verfak.load`` runs Great
+    Expectations in a thread while its own thread writes only to PostgreSQL).
     """
     previous = set_private_umask()
     try:

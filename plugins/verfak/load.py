@@ -19,6 +19,12 @@ issues, core facts and history (for the people of the batch's villages), househo
 (batch villages and villages without a file) and rule counts are replaced in the same transaction
 under a PostgreSQL advisory lock: a run killed halfway leaves the period as it was, and the next run
 completes it. The batch villages' feedback files are rewritten after the commit.
+
+Two threads keep both cores busy: a chunk's rows go to staging (a COPY, waiting on the server) while
+the next chunk is typed, and Great Expectations (imported at the start, also in its thread) checks
+the batch while PostgreSQL loads core. The connection serves one statement at a time: the next
+chunk is read before the previous one's COPY starts, and Great Expectations' verdict is taken
+before the village checks and the commit, so a disagreement still loads nothing.
 """
 
 from __future__ import annotations
