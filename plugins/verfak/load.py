@@ -142,31 +142,77 @@ def chunks_of(files: list[tuple[str, int, int]], max_rows: int) -> list[list[tup
     return groups
 
 
-def _stage_keys(cur, files: list[tuple[str, int, int]], max_rows: int, copier: ThreadPoolExecutor) -> int:
-    """Type the NIK and family card of these files' rows (chunk by chunk) into ``tmp_batch_key``;
-    a chunk's keys are written in the background while the next chunk's are typed."""
+class _ChunkPipe:
+    """The connection's reads and writes of a batch's chunks, in a thread of their own, so that
+    Python types and checks one chunk while PostgreSQL sends the next and takes the previous one
+    (COPY in both directions waits on the server; pyarrow's CSV reader releases the GIL).
+
+    The statements run one at a time, in the order given: the first two chunks are read at once,
+    then each chunk's write is followed by the read of the chunk two ahead, so at most two chunks
+    wait in memory besides the one being typed and the one being written. A chunk's write waits for
+    the previous write and raises its error, before anything else is sent (a failed statement
+    aborts the transaction, so what was queued after it fails too, with a less useful error);
+    ``close`` waits for every statement, so nothing runs on the connection once the batch ends.
+    """
+
+    def __init__(self, executor: ThreadPoolExecutor, cur, groups: list, read) -> None:
+        self.executor, self.cur, self.groups, self.read = executor, cur, groups, read
+        self.reads: dict[int, Future] = {}
+        self.last_write: Future | None = None
+        for index in range(min(2, len(groups))):
+            self._read_ahead(index)
+
+    def _read_ahead(self, index: int) -> None:
+        if index < len(self.groups):
+            self.reads[index] = self.executor.submit(
+                self.read, self.cur, [f for _, f, _ in self.groups[index]]
+            )
+
+    def rows(self, index: int) -> pd.DataFrame:
+        """Chunk ``index``'s rows as read (waits for them; raises a failed write's error first)."""
+        future = self.reads.pop(index)
+        wait([future])
+        if self.last_write is not None and self.last_write.done():
+            self.last_write.result()
+        return future.result()
+
+    def write(self, index: int, function, *args) -> None:
+        """Write chunk ``index`` with ``function(cur, *args)`` once the previous write is done, then
+        read the chunk two ahead."""
+        self.finish()
+        self.last_write = self.executor.submit(function, self.cur, *args)
+        self._read_ahead(index + 2)
+
+    def finish(self) -> None:
+        """Wait for the last write; raise its error."""
+        if self.last_write is not None:
+            self.last_write.result()
+
+    def close(self) -> None:
+        wait([*self.reads.values(), *([self.last_write] if self.last_write else [])])
+
+
+def _read_keys(cur, file_ids: list[int]) -> pd.DataFrame:
+    return _read_csv(cur, "staging/select_row_keys.sql", {"file_ids": list(file_ids)})
+
+
+def _copy_keys(cur, keys: pd.DataFrame) -> None:
+    _copy_frame(cur, "tmp_batch_key", keys, list(keys.columns))
+
+
+def _stage_keys(cur, files: list[tuple[str, int, int]], max_rows: int, executor: ThreadPoolExecutor) -> int:
+    """Type the NIK and family card of these files' rows (chunk by chunk) into ``tmp_batch_key``."""
     rows = 0
     groups = chunks_of(files, max_rows)
-    if not groups:
-        return 0
-    pending: Future | None = None
-    raw = _read_csv(cur, "staging/select_row_keys.sql", {"file_ids": [f for _, f, _ in groups[0]]})
+    pipe = _ChunkPipe(executor, cur, groups, _read_keys)
     try:
         for index in range(len(groups)):
-            keys = typed_keys(raw)
-            if pending is not None:
-                pending.result()
-            if index + 1 < len(groups):
-                raw = _read_csv(
-                    cur, "staging/select_row_keys.sql", {"file_ids": [f for _, f, _ in groups[index + 1]]}
-                )
-            pending = copier.submit(_copy_frame, cur, "tmp_batch_key", keys, list(keys.columns))
+            keys = typed_keys(pipe.rows(index))
+            pipe.write(index, _copy_keys, keys)
             rows += len(keys)
-        if pending is not None:
-            pending.result()
+        pipe.finish()
     finally:
-        if pending is not None:
-            wait([pending])  # never leave a COPY running on the connection
+        pipe.close()
     return rows
 
 
@@ -336,14 +382,10 @@ def validate_and_load_period(
             sample = GateSample(total_rows)
             counts: dict = {}
             validated = failed_rows = warned_rows = failures = 0
-            # While a chunk is typed and checked, the previous chunk's rows go to PostgreSQL in a
-            # thread (COPY waits on the server: the two use both cores); the next chunk is read
-            # before that, as the connection serves one statement at a time.
-            pending = None
-            next_raw = _read_raw(cur, [f for _, f, _ in groups[0]])
+            pipe = _ChunkPipe(copier, cur, groups, _read_raw)
             try:
                 for index in range(len(groups)):
-                    raw = next_raw
+                    raw = pipe.rows(index)
                     typed = with_period_counts(type_rows(raw, period), raw)
                     evaluated, failed, _ = check_rows(typed, known)
                     errors = failed[failed["severity"] == "error"].set_index(["file_id", "source_row"]).index
@@ -354,11 +396,7 @@ def validate_and_load_period(
                     typed["has_error"] = row_keys.isin(errors)
                     typed["has_warning"] = row_keys.isin(warnings) | (raw["intake_warning"] == "t").to_numpy()
                     del raw
-                    if pending is not None:
-                        pending.result()
-                    if index + 1 < len(groups):
-                        next_raw = _read_raw(cur, [f for _, f, _ in groups[index + 1]])
-                    pending = copier.submit(_copy_chunk, cur, typed, failed)
+                    pipe.write(index, _copy_chunk, typed, failed)
                     _village_counts(typed, evaluated, counts)
                     validated += len(typed)
                     failed_rows += int(typed["has_error"].sum())
@@ -366,11 +404,9 @@ def validate_and_load_period(
                     failures += len(failed)
                     sample.add(typed, evaluated)
                     del typed, evaluated, failed
-                if pending is not None:
-                    pending.result()
+                pipe.finish()
             finally:
-                if pending is not None:
-                    wait([pending])  # never leave a COPY running on the connection
+                pipe.close()
             log.info(
                 "period %s: %d row(s) of %d village(s) checked against %d rules: %d failure(s), %d row(s) held out, "
                 "%d with warnings",
