@@ -91,6 +91,23 @@ def test_each_program_selects_by_its_rule_in_priority_order(two_periods):
     assert "alamat" not in may["permodalan"].columns
 
 
+def test_the_first_publish_leaves_the_referral_statistics_current(warehouse):
+    """Issue 15: a publish into a warehouse whose ``publish.referral`` statistics know fewer rows than
+    the program's period holds (never analysed: the first publish) analyses the table before the
+    export's query, which otherwise joined every referral by index loops (1,000,000 rows: 6.0 s
+    instead of 3.4 s). Programs publish one after another here; the largest list comes first."""
+    write_submission_csv(warehouse.landing, "2024-05", DESA, rows("2024-05", MAY))
+    run_all(warehouse.landing, export_date=dt.date(2024, 6, 1))
+    with psycopg2.connect(warehouse.uri) as conn, conn.cursor() as cur:
+        cur.execute("SELECT reltuples FROM pg_class WHERE oid = 'publish.referral'::regclass")
+        (reltuples,) = cur.fetchone()
+        cur.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM publish.referral GROUP BY program) p")
+        (largest,) = cur.fetchone()
+    conn.close()
+    assert largest > 0
+    assert reltuples >= largest
+
+
 def test_referral_history_no_second_training_and_new_cash_aid_people_marked(two_periods):
     warehouse, _may = two_periods
     june = {p: export_frame(warehouse, p) for p in load_programs()}
