@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import openpyxl
 import pandas as pd
@@ -336,3 +337,26 @@ def test_a_list_longer_than_an_excel_sheet_goes_on_further_sheets(two_periods, m
     assert [len(niks[:4]), len(niks[4:])] == [4, 2]
     assert niks == csv_rows["nik"].tolist()  # the same rows, in the same order, nothing lost
     assert verify_export(folder) == []
+
+
+def test_referral_ids_past_the_ten_millionth_keep_every_digit(warehouse):
+    """One sequence numbers the referrals of every program and period (about 1.1 million a month at
+    Bekasi's scale). Its numbers are padded to 7 digits; from 10,000,000 on they must grow to 8, not
+    lose their last digit (``lpad`` cuts a longer text), which made ids collide."""
+    with psycopg2.connect(warehouse.uri) as conn, conn.cursor() as cur:
+        cur.execute("SELECT last_value, is_called FROM publish.referral_seq")
+        last_value, is_called = cur.fetchone()
+        cur.execute("SELECT setval('publish.referral_seq', 9999998, false)")
+    conn.close()
+    try:
+        write_submission_csv(warehouse.landing, "2024-05", DESA, rows("2024-05", MAY))
+        run_all(warehouse.landing, export_date=dt.date(2024, 6, 1))
+        ids = [row[0] for row in warehouse.query("SELECT referral_id FROM publish.referral")]
+    finally:
+        with psycopg2.connect(warehouse.uri) as conn, conn.cursor() as cur:
+            cur.execute("SELECT setval('publish.referral_seq', %s, %s)", (last_value, is_called))
+        conn.close()
+    assert len(ids) > 2
+    numbers = sorted(int(i.rsplit("-", 1)[1]) for i in ids)
+    assert numbers == list(range(9_999_998, 9_999_998 + len(ids)))
+    assert all(re.fullmatch(r"[A-Z]+-202405-\d{7,}", i) for i in ids)

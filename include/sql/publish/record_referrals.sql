@@ -15,14 +15,17 @@ UPDATE publish.referral r
    AND (r.urutan, r.status_rujukan) IS DISTINCT FROM (s.urutan, s.status_rujukan);
 
 -- New ids are drawn in NIK order (the rank is urutan), so every index of publish.referral grows at
--- one end: 960,460 new cash-aid referrals took 10.2 s in rank order, 6.4 s in NIK order.
+-- one end: 960,460 new cash-aid referrals took 10.2 s in rank order, 6.4 s in NIK order. The
+-- number is padded to 7 digits and never cut (lpad alone truncates a longer text: one sequence
+-- serves every program and period, so from the ten-millionth referral ids would have collided).
 INSERT INTO publish.referral (referral_id, program, period, nik, urutan, status_rujukan, first_export, dag_run_id)
-SELECT %(prefix)s || '-' || to_char(%(period)s::date, 'YYYYMM') || '-' || lpad(nextval('publish.referral_seq')::text, 7, '0'),
+SELECT %(prefix)s || '-' || to_char(%(period)s::date, 'YYYYMM') || '-' || lpad(n::text, greatest(7, length(n::text)), '0'),
        %(program)s, %(period)s, s.nik, s.urutan, s.status_rujukan, %(export_date)s, %(dag_run_id)s
-  FROM (SELECT * FROM tmp_selected s
-         WHERE NOT EXISTS (SELECT 1 FROM publish.referral r
-                            WHERE r.program = %(program)s AND r.period = %(period)s AND r.nik = s.nik)
-         ORDER BY s.nik) s;
+  FROM (SELECT s.*, nextval('publish.referral_seq') AS n
+          FROM (SELECT * FROM tmp_selected s
+                 WHERE NOT EXISTS (SELECT 1 FROM publish.referral r
+                                    WHERE r.program = %(program)s AND r.period = %(period)s AND r.nik = s.nik)
+                 ORDER BY s.nik) s) s;
 
 INSERT INTO publish.program_period (program, period) VALUES (%(program)s, %(period)s)
 ON CONFLICT (program) DO UPDATE SET period = EXCLUDED.period, chosen_at = now()
