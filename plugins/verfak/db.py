@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import psycopg2
 import psycopg2.extensions
@@ -142,10 +142,9 @@ def copy_rows(cur, table: str, columns: list[str], rows_csv: io.StringIO | io.By
     cur.copy_expert(statement.as_string(cur), rows_csv)
 
 
-def copy_query_to_csv(
-    cur, query: str, out: io.StringIO | io.BytesIO | Path, params: dict | None = None
-) -> None:
-    """Stream a query's result as CSV with a header (COPY ... TO STDOUT)."""
+def copy_query_to_csv(cur, query: str, out: IO[str] | IO[bytes] | Path, params: dict | None = None) -> None:
+    """Stream a query's result as CSV with a header (COPY ... TO STDOUT) into a text or binary
+    stream, or a new UTF-8 text file."""
     if params:
         query = cur.mogrify(query, params).decode()
     statement = f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)"

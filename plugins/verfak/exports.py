@@ -35,9 +35,9 @@ FILES = ("referrals.csv", "referrals.parquet", "referrals.xlsx")
 RETURN_FILE = "tindak_lanjut.xlsx"
 
 
-def read_csv_table(csv_bytes: bytes, types: dict[str, str], neutralised: bool = True):
-    """The rows of a ``COPY ... TO STDOUT (FORMAT csv, HEADER)`` as a pyarrow Table of the declared
-    types, holding the values of the database.
+def read_csv_table(csv: bytes | Path, types: dict[str, str], neutralised: bool = True):
+    """The rows of a ``COPY ... TO STDOUT (FORMAT csv, HEADER)`` (its bytes, or the file they were
+    written to) as a pyarrow Table of the declared types, holding the values of the database.
 
     NULL is only what PostgreSQL writes for it, an unquoted empty field; a quoted one is an empty
     text, and a text such as ``NA``, ``N/A``, ``NULL``, ``nan`` or ``#N/A`` stays that text (pyarrow
@@ -54,7 +54,8 @@ def read_csv_table(csv_bytes: bytes, types: dict[str, str], neutralised: bool = 
         strings_can_be_null=True,
         quoted_strings_can_be_null=False,
     )
-    table = pa_csv.read_csv(pa.BufferReader(csv_bytes), convert_options=options)
+    source = str(csv) if isinstance(csv, Path) else pa.BufferReader(csv)
+    table = pa_csv.read_csv(source, convert_options=options)
     if table.column_names != list(types):
         raise ValueError(f"export columns {table.column_names} are not the program's {list(types)}")
     if neutralised:
@@ -379,12 +380,23 @@ def write_return_workbook(table, path: Path, statuses: tuple[str, ...], money: b
         workbook.close()
 
 
+def export_csv_file(export_root: Path, program: str, export_date: dt.date) -> Path:
+    """A new private file beside the program's exports for its ``COPY`` output, which
+    ``write_export`` then moves into the export (the caller removes it if the export fails first)."""
+    program_dir = export_root / program
+    with private_files():
+        program_dir.mkdir(parents=True, exist_ok=True)
+        path = program_dir / f".{export_date.isoformat()}.{uuid.uuid4().hex}.csv.tmp"
+        path.touch(exist_ok=False)
+    return path
+
+
 @private_files()
 def write_export(
     export_root: Path,
     program: str,
     export_date: dt.date,
-    csv_bytes: bytes,
+    csv: bytes | Path,
     table,
     types: dict[str, str],
     manifest_fields: dict,
@@ -393,10 +405,12 @@ def write_export(
 ) -> Path:
     """Write one program's export for a day and publish it atomically; return its folder.
 
-    ``csv_bytes`` is the program's rows as PostgreSQL's ``COPY ... TO STDOUT (FORMAT csv, HEADER)``
-    wrote them (UTF-8, text columns neutralised against formulas): they are ``referrals.csv`` as they
-    are. ``table`` is the same bytes read by ``read_csv_table`` with the declared column types (the
-    neutralising ``'`` taken off): the Parquet and XLSX files, so the three formats hold the same rows.
+    ``csv`` is the program's rows as PostgreSQL's ``COPY ... TO STDOUT (FORMAT csv, HEADER)`` wrote
+    them (UTF-8, text columns neutralised against formulas): they are ``referrals.csv`` as they are.
+    Given as a file (on the same file system, e.g. ``export_csv_file``), it is moved into the export
+    rather than held in memory: 3,456,514 cash-aid rows are about 500 MB of CSV. ``table`` is the
+    same bytes read by ``read_csv_table`` with the declared column types (the neutralising ``'``
+    taken off): the Parquet and XLSX files, so the three formats hold the same rows.
     ``outcome_statuses``: the statuses the program accepts back; when given, ``tindak_lanjut.xlsx``
     is written too (``money``: with the ``nilai`` column).
     """
@@ -413,7 +427,10 @@ def write_export(
         # referrals.xlsx alone (they share the Arrow table, so no copy of the rows is made).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="referrals-xlsx") as pool:
             xlsx = pool.submit(_write_xlsx, table, types, work / "referrals.xlsx", program)
-            (work / "referrals.csv").write_bytes(csv_bytes)
+            if isinstance(csv, Path):
+                os.replace(csv, work / "referrals.csv")
+            else:
+                (work / "referrals.csv").write_bytes(csv)
             pq.write_table(table, work / "referrals.parquet")
             files = list(FILES)
             if outcome_statuses:

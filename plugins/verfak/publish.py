@@ -8,7 +8,6 @@ its row and its folder rather than adding new ones.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 
 import pyarrow.compute as pc
@@ -16,7 +15,7 @@ from psycopg2 import sql
 
 from verfak import config, db
 from verfak.agency import program_select, sync_agencies
-from verfak.exports import read_csv_table, remove_old_exports, write_export
+from verfak.exports import export_csv_file, read_csv_table, remove_old_exports, write_export
 from verfak.files import sha256_file
 from verfak.programs import REFERRED_BEFORE, Program, load_programs, referral_query
 from verfak.safe_text import neutralise_sql
@@ -134,35 +133,43 @@ def publish_program(
         # (960,143 cash-aid referrals: selection 2.35 s with JIT, 1.95 s without; export COPY ~0.4 s less)
         cur.execute("SET LOCAL jit = off")
         selected = select_referrals(cur, program, period, export_date, dag_run_id)
-        buffer = io.BytesIO()
-        export_query = export_select(program, types)
-        db.copy_query_to_csv(cur, export_query.as_string(cur), buffer)
-    csv_bytes = buffer.getvalue()
-    del buffer
-    table = read_csv_table(csv_bytes, types)
-    rows, new = table.num_rows, int(pc.sum(pc.equal(table.column("status_rujukan"), "baru")).as_py() or 0)
-    folder = write_export(
-        config.export_dir(),
-        name,
-        export_date,
-        csv_bytes,
-        table,
-        types,
-        {
-            "agency": program.agency,
-            "description": program.description,
-            "period": period.strftime("%Y-%m"),
-            "dag_run_id": dag_run_id,
-            "new_referrals": new,
-            "tindak_lanjut": {
-                "file": "tindak_lanjut.xlsx",
-                "statuses": list(program.statuses),
-                "return_folder": f"tindak_lanjut/{name}/<YYYY-MM>/",
+        # The COPY output goes to a file that becomes referrals.csv: the rows are held in memory once,
+        # as the Arrow table the other formats are written from, not also as CSV bytes.
+        csv_file = export_csv_file(config.export_dir(), name, export_date)
+        try:
+            with csv_file.open("wb") as out:
+                db.copy_query_to_csv(cur, export_select(program, types).as_string(cur), out)
+        except BaseException:
+            csv_file.unlink(missing_ok=True)
+            raise
+    try:
+        table = read_csv_table(csv_file, types)
+        rows, new = table.num_rows, int(pc.sum(pc.equal(table.column("status_rujukan"), "baru")).as_py() or 0)
+        folder = write_export(
+            config.export_dir(),
+            name,
+            export_date,
+            csv_file,
+            table,
+            types,
+            {
+                "agency": program.agency,
+                "description": program.description,
+                "period": period.strftime("%Y-%m"),
+                "dag_run_id": dag_run_id,
+                "new_referrals": new,
+                "tindak_lanjut": {
+                    "file": "tindak_lanjut.xlsx",
+                    "statuses": list(program.statuses),
+                    "return_folder": f"tindak_lanjut/{name}/<YYYY-MM>/",
+                },
             },
-        },
-        outcome_statuses=program.statuses,
-        money=bool(program.money_statuses),
-    )
+            outcome_statuses=program.statuses,
+            money=bool(program.money_statuses),
+        )
+    finally:
+        csv_file.unlink(missing_ok=True)  # moved into the export, unless something failed first
+    del table
     manifest_sha = sha256_file(folder / "manifest.json")
     with db.transaction(conn_id) as cur:
         cur.execute(

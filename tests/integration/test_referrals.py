@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -231,6 +232,31 @@ def test_an_interrupted_publish_leaves_the_previous_export_in_place(two_periods,
     assert (program_dir / "LATEST").read_text().strip() == JUNE_DAY.isoformat()
     assert sorted(p.name for p in program_dir.iterdir()) == ["2024-06-01", "2024-07-01", "LATEST"]
     assert verify_export(program_dir / JUNE_DAY.isoformat()) == []
+
+
+def test_the_export_csv_is_written_to_a_file_and_never_left_behind(two_periods, monkeypatch):
+    """The COPY output goes to a private file beside the exports that becomes referrals.csv (the
+    rows are not held in memory twice); a publish that fails before the export takes it leaves no
+    such file behind, and the previous export stays the latest."""
+    warehouse, _ = two_periods
+    program_dir = warehouse.exports / "bantuan_tunai"
+    seen: list[Path] = []
+    real_read = publish.read_csv_table
+
+    def read_then_fail(csv, types, *args, **kwargs):
+        seen.append(csv)
+        assert csv.stat().st_mode & 0o007 == 0  # not readable by others
+        real_read(csv, types, *args, **kwargs)
+        raise OSError("injected: the disk filled up while reading the rows back")
+
+    monkeypatch.setattr(publish, "read_csv_table", read_then_fail)
+    with pytest.raises(OSError, match="disk filled up"):
+        publish.publish_program("bantuan_tunai", dt.date(2024, 7, 2))
+    assert len(seen) == 1
+    assert seen[0].parent == program_dir
+    assert not seen[0].exists()
+    assert [p.name for p in program_dir.iterdir() if p.name.startswith(".")] == []
+    assert (program_dir / "LATEST").read_text().strip() == JUNE_DAY.isoformat()
 
 
 def test_old_exports_are_removed_but_never_the_latest(two_periods, monkeypatch):
