@@ -20,10 +20,10 @@ issues, core facts and history (for the people of the batch's villages), househo
 under a PostgreSQL advisory lock: a run killed halfway leaves the period as it was, and the next run
 completes it. The batch villages' feedback files are rewritten after the commit.
 
-Two threads keep both cores busy: a chunk's rows go to staging (a COPY, waiting on the server) while
-the next chunk is typed, and Great Expectations (imported at the start, also in its thread) checks
-the batch while PostgreSQL loads core. The connection serves one statement at a time: the next
-chunk is read before the previous one's COPY starts, and Great Expectations' verdict is taken
+Two threads keep both cores busy. The chunks' reads and writes go through one (``_ChunkPipe``: the
+connection still serves one statement at a time, in order): a chunk's rows go to staging, and the
+chunk two ahead is read, while the next chunk is typed and checked. Great Expectations (imported at
+the start, in the other thread) checks the batch while PostgreSQL loads core; its verdict is taken
 before the village checks and the commit, so a disagreement still loads nothing.
 """
 
