@@ -497,7 +497,8 @@ def verify_export(folder: Path) -> list[str]:
 
 
 def remove_old_exports(export_root: Path, program: str, keep_days: int, today: dt.date) -> list[Path]:
-    """Delete a program's export folders older than ``keep_days`` (never the one LATEST names)."""
+    """Delete a program's export folders older than ``keep_days`` (never the one LATEST names), and
+    what an interrupted publish left behind more than a day before ``today``."""
     program_dir = export_root / program
     latest = (program_dir / "LATEST").read_text().strip() if (program_dir / "LATEST").exists() else None
     removed = []
@@ -511,4 +512,15 @@ def remove_old_exports(export_root: Path, program: str, keep_days: int, today: d
             removed.append(folder)
     if removed:
         log.info("export %s: removed %d folder(s) older than %d days", program, len(removed), keep_days)
+    # What a killed publish left behind (its work folder, its COPY output: personal data, private to
+    # the owner but not an export): a day old is no publish still running.
+    stale = today - dt.timedelta(days=1)
+    for leftover in sorted(program_dir.glob(".*.tmp")):
+        if dt.date.fromtimestamp(leftover.lstat().st_mtime) < stale:
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
+            removed.append(leftover)
+            log.info("export %s: removed %s, left by an interrupted publish", program, leftover.name)
     return removed
