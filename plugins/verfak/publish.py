@@ -127,22 +127,18 @@ def publish_program(
     types = program.export_columns
     with db.transaction(conn_id) as cur:
         sync_agencies(cur, {name: program})  # the view follows the program's configuration
-    with db.transaction(conn_id) as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.publish'), hashtext(%s))", (name,))
-        # No JIT: compiling the selection's and the export's expressions cost more than it saved
-        # (960,143 cash-aid referrals: selection 2.35 s with JIT, 1.95 s without; export COPY ~0.4 s less)
-        cur.execute("SET LOCAL jit = off")
-        selected = select_referrals(cur, program, period, export_date, dag_run_id)
-        # The COPY output goes to a file that becomes referrals.csv: the rows are held in memory once,
-        # as the Arrow table the other formats are written from, not also as CSV bytes.
-        csv_file = export_csv_file(config.export_dir(), name, export_date)
-        try:
+    # The COPY output goes to a file that becomes referrals.csv: the rows are held in memory once,
+    # as the Arrow table the other formats are written from, not also as CSV bytes.
+    csv_file = export_csv_file(config.export_dir(), name, export_date)
+    try:
+        with db.transaction(conn_id) as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('verfak.publish'), hashtext(%s))", (name,))
+            # No JIT: compiling the selection's and the export's expressions cost more than it saved
+            # (960,143 cash-aid referrals: selection 2.35 s with JIT, 1.95 s without; export COPY ~0.4 s less)
+            cur.execute("SET LOCAL jit = off")
+            selected = select_referrals(cur, program, period, export_date, dag_run_id)
             with csv_file.open("wb") as out:
                 db.copy_query_to_csv(cur, export_select(program, types).as_string(cur), out)
-        except BaseException:
-            csv_file.unlink(missing_ok=True)
-            raise
-    try:
         table = read_csv_table(csv_file, types)
         rows, new = table.num_rows, int(pc.sum(pc.equal(table.column("status_rujukan"), "baru")).as_py() or 0)
         folder = write_export(
