@@ -57,7 +57,7 @@ MIN_HEADER_COLUMNS = 3
 SHEET_STRIDE = 1_048_576  # Excel's row limit: the k-th data sheet's rows are keyed k * SHEET_STRIDE + row
 _DELIMITERS = (",", ";", "\t", "|")
 _SCIENTIFIC = re.compile(r"^\s*'?[0-9](?:[.,][0-9]+)?[eE][+]?[0-9]+\s*$")
-_THROUGH_A_NUMBER = re.compile(r"^\s*'?[0-9]{6,}[.,]0+\s*$")  # 3216011234567890.0
+_THROUGH_A_NUMBER = re.compile(r"^\s*'?[0-9]{6,}[.,]0+\s*$")  # an ID's digits, then ".0"
 _COLUMN_INDEX = {name: i for i, name in enumerate(COLUMNS)}
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -747,9 +747,8 @@ def _dotted(plain: str) -> str:
 
 def _check_village(result: ReadResult, kode_desa_folder: str) -> None:
     position = _COLUMN_INDEX["kode_desa"]
-    sent = {
-        values[position] for _, values, _ in result.rows
-    }  # a file names a few villages: normalise each once
+    # a file names a few villages: normalise each distinct value once
+    sent = {values[position] for _, values, _ in result.rows}
     codes = {code for value in sent if (code := normalise_kode_desa(value))}
     if codes and kode_desa_folder not in codes:
         shown = ", ".join(_dotted(c) for c in sorted(codes)[:3])

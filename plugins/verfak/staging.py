@@ -71,7 +71,7 @@ _WS = f"[{_SPACE}]"
 _INVISIBLE = "[\u00ad\u200b-\u200f\u2060\ufeff]"
 # Digits in groups separated by spaces, dots or dashes: 3216 0112 3456 7890, 3216.0112.3456.7890.
 _DIGIT_GROUPS = f"[0-9]+(?:(?:{_WS}+|{_WS}*[.\\-]{_WS}*)[0-9]+)*"
-# A number's decimal tail: 3216011234567890.0 or an RT of 3.0 went through a number; the dot is
+# A number's decimal tail: an ID's 16 digits then .0, or an RT of 3.0 went through a number; the dot is
 # not a digit group, so removing it would make another value (RT 3.0 -> 30).
 _DECIMAL_TAIL = r"[0-9]+[.,]0+"
 _SCIENTIFIC = r"^[0-9](?:[.,][0-9]+)?[eE][+\-]?[0-9]+$"
