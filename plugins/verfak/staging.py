@@ -300,8 +300,9 @@ def type_rows(raw: pd.DataFrame, period: str) -> pd.DataFrame:
 
 #: The derived columns that look across the villages of a period (a NIK sent by several villages,
 #: a NIK with several family cards): ``type_rows`` computes them within the rows it is given;
-#: validate-and-load replaces them with the period's values, computed set-based in PostgreSQL over
-#: the rows already in staging (include/sql/staging/cross_village.sql).
+#: validate-and-load replaces them with the period's values for the NIKs sent more than once in the
+#: period, computed set-based in PostgreSQL over the batch and the rows already in staging
+#: (include/sql/staging/cross_village.sql).
 CROSS_VILLAGE_COLUMNS = ("nik_jumlah_desa", "nik_jumlah_kk")
 
 
@@ -321,10 +322,12 @@ def typed_keys(raw: pd.DataFrame) -> pd.DataFrame:
 
 def with_period_counts(typed: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
     """Replace the cross-village columns of ``typed`` by the period's (``counts``: one row per row of
-    ``typed``, same order, the columns of ``CROSS_VILLAGE_COLUMNS``, empty where the row has no NIK)."""
+    ``typed``, same order, the columns of ``CROSS_VILLAGE_COLUMNS``) where the period has them: for
+    a NIK sent more than once in the period. A NIK sent once keeps what ``type_rows`` computed
+    from its own row, which is the period's count; a row without NIK has none."""
     for column in CROSS_VILLAGE_COLUMNS:
         values = pd.to_numeric(pd.Series(counts[column].to_numpy(), index=typed.index), errors="coerce")
-        typed[column] = values.astype("Int64").where(typed["nik"].notna())
+        typed[column] = values.astype("Int64").where(values.notna(), typed[column]).where(typed["nik"].notna())
     return typed
 
 

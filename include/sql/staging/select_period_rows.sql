@@ -1,7 +1,8 @@
 -- The raw rows of a chunk of a batch's files that go to the quality gate, less the rows already
 -- rejected at intake (rows with an intake warning go on, flagged), with the period's cross-village
--- counts of each row's NIK (tmp_row_cross, made by cross_village.sql for the batch; the chunk's files
--- are named on its side of the join too, so its index gives the chunk's rows without a scan).
+-- counts of each row's NIK when the period has it more than once (tmp_row_cross, made by
+-- cross_village.sql for the batch; empty for a NIK sent once; the chunk's files are named on its side
+-- of the join too, so its index gives the chunk's rows without a scan).
 SELECT r.file_id, r.source_row, f.kode_desa AS kode_desa_folder,
        r.nik, r.no_kk, r.nama, r.jenis_kelamin, r.tanggal_lahir, r.hubungan_keluarga, r.alamat, r.rt, r.rw,
        r.kode_desa, r.status_verifikasi, r.alasan, r.desil, r.pekerjaan, r.pendidikan, r.pendapatan_bulanan,
