@@ -108,37 +108,48 @@ def nik_columns(niks: pd.Series, reference_date: date) -> pd.DataFrame:
 
     Columns: nik_format_ok, nik_kode_wilayah, nik_dalam_bekasi,
     nik_jenis_kelamin, nik_tanggal_lahir, nik_ddmmyy, nik_serial_ok.
+
+    A well-formed NIK is 16 ASCII digits, so its fields are read as numbers, all at once, and the
+    date is checked by arithmetic on months and days (a million NIKs: 0.6 s, against 2.6 s for
+    slicing texts and parsing them as numbers and dates).
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     idx = niks.index
     fmt = _format_ok(niks)
-    # Only well-formed values go further; the rest become NaN.
-    t = niks.astype(object).where(fmt).astype("str")
-
-    dd_s, mm_s, yy_s = t.str.slice(6, 8), t.str.slice(8, 10), t.str.slice(10, 12)
-    dd = pd.to_numeric(dd_s)
-    yy = pd.to_numeric(yy_s)
-    man = dd.between(1, 31)
-    woman = dd.between(41, 71)
-    day = dd.where(man, dd - 40).where(man | woman)
-
-    # numpy's stubs refuse default=None (numpy makes an object array with None where neither holds)
-    jk = pd.Series(np.select([man, woman], ["L", "P"], default=None), index=idx, dtype="str")  # type: ignore[call-overload]
-    cent = pd.Series(np.where(yy <= reference_date.year % 100, "20", "19"), index=idx, dtype="str")
-    day_s = day.astype("Int64").astype("str").str.zfill(2)  # NA stays NA
-    tanggal = pd.to_datetime(
-        cent + yy_s + "-" + mm_s + "-" + day_s, format="%Y-%m-%d", errors="coerce"
-    ).astype("datetime64[us]")  # fixed unit: pandas picks [s] for an empty Series
-    ddmmyy = (day_s + mm_s + yy_s).where(tanggal.notna())
-
+    ok = fmt.to_numpy(dtype=bool)
+    # Only well-formed values go further; the rest are 0 below and left out by ``ok``.
+    t = niks.where(fmt).astype("str")
+    n = np.zeros(len(t), dtype=np.int64)
+    if ok.any():
+        n[ok] = t[ok].astype("int64").to_numpy()
+    dd, mm, yy = n // 10**8 % 100, n // 10**6 % 100, n // 10**4 % 100
+    man = ok & (dd >= 1) & (dd <= 31)
+    woman = ok & (dd >= 41) & (dd <= 71)
+    day = np.where(woman, dd - 40, dd)
+    year = np.where(yy <= reference_date.year % 100, 2000 + yy, 1900 + yy)
+    # the date exists when its month does and the day is within the month's length
+    month_ok = (man | woman) & (mm >= 1) & (mm <= 12)
+    months = (year - 1970) * 12 + np.where(month_ok, mm, 1) - 1  # months since 1970-01
+    first = months.astype("datetime64[M]").astype("datetime64[D]")
+    length = ((months + 1).astype("datetime64[M]").astype("datetime64[D]") - first).astype(np.int64)
+    valid = month_ok & (day <= length)
+    tanggal = np.where(valid, first + np.where(valid, day - 1, 0), np.datetime64("NaT"))
+    # DDMMYY: the day without the +40, then the NIK's own month and year digits
+    ddmmyy = pc.utf8_lpad(pc.cast(pa.array(day * 10000 + n // 10**4 % 10000), pa.string()), 6, "0")
+    none = pa.scalar(None, pa.string())
     return pd.DataFrame(
         {
             "nik_format_ok": fmt,
             "nik_kode_wilayah": t.str.slice(0, 2) + "." + t.str.slice(2, 4) + "." + t.str.slice(4, 6),
             "nik_dalam_bekasi": t.str.startswith(PREFIX_BEKASI).eq(True).astype(bool),
-            "nik_jenis_kelamin": jk,
-            "nik_tanggal_lahir": tanggal,
-            "nik_ddmmyy": ddmmyy.astype("str"),
-            "nik_serial_ok": t.str.slice(12, 16).ne("0000") & fmt,
+            "nik_jenis_kelamin": pd.Series(
+                pc.if_else(pa.array(man), "L", pc.if_else(pa.array(woman), "P", none)), index=idx, dtype="str"
+            ),
+            "nik_tanggal_lahir": pd.Series(tanggal.astype("datetime64[us]"), index=idx),
+            "nik_ddmmyy": pd.Series(pc.if_else(pa.array(valid), ddmmyy, none), index=idx, dtype="str"),
+            "nik_serial_ok": pd.Series(ok & (n % 10**4 != 0), index=idx),
         },
         index=idx,
     )
