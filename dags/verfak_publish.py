@@ -4,13 +4,17 @@
 Runs every night at 02:00 WIB, whenever **verfak_validate_load** loads a period (Asset
 `verfak_core_verifikasi`) and whenever **verfak_tindak_lanjut** records agencies' outcomes
 (Asset `verfak_referral_outcomes`: the exports show each referral's `status_tindak_lanjut`
-and the program rules rank by outcomes). Refreshes the marts (verified people per period, kecamatan and desa),
-then for **each program** in `include/programs.yaml` (one mapped task per program) selects the
+and the program rules rank by outcomes). First `analyse_core` brings the planner statistics of
+`core.verifikasi` up to date if the load left them stale and names the programs; then, side by
+side (neither reads what the other writes), `refresh_marts` refreshes the marts (verified people
+per period, kecamatan and desa; people's transitions) and, for **each program** in
+`include/programs.yaml` (one mapped task per program), `publish_program` selects the
 referrals of the latest verified period by the program's rule, and writes
 `$VERFAK_EXPORT_DIR/<program>/<YYYY-MM-DD>/` (`referrals.csv`, `.parquet`, `.xlsx`,
 `manifest.json`, and `tindak_lanjut.xlsx`: the return file the agency fills in), published
 atomically, then `LATEST`. Old exports are removed after
-`VERFAK_EXPORT_RETENTION_DAYS` (default 30). Last, the **nightly report**
+`VERFAK_EXPORT_RETENTION_DAYS` (default 30). Last, after both the marts and the programs
+(`finish`), the **nightly report**
 (`$VERFAK_REPORT_DIR/runs/<date>/index.html` and `latest/index.html`): the period's numbers, the
 verified trend per kecamatan, the villages' completeness (cut-off day `VERFAK_CUTOFF_DAY`,
 default 17), the rules that failed most, the referral outcomes (funnel per program, referrals
@@ -56,12 +60,18 @@ from verfak.dag_support import (
     tags=["verfak", "publish", "exports"],
 )
 def verfak_publish():
-    # What each task calls, in this order: verfak.pipeline.Publish.
+    # What each task calls, and what it waits for: verfak.pipeline.Publish (STEPS, AFTER).
     @task
-    def refresh_marts() -> list[str]:
+    def analyse_core() -> list[str]:
         from verfak.pipeline import Publish
 
-        return Publish.refresh_marts()
+        return Publish.analyse_core()
+
+    @task
+    def refresh_marts() -> None:
+        from verfak.pipeline import Publish
+
+        Publish.refresh_marts()
 
     @task(map_index_template="{{ program }}")
     def publish_program(program: str, run_id: str | None = None) -> dict:
@@ -95,8 +105,12 @@ def verfak_publish():
 
         return Publish.alert_unanswered(run_date(get_current_context()), dag_run_id=run_id)
 
-    exports = finish(publish_program.expand(program=refresh_marts()))
-    nightly_report(alert_unanswered(exports))
+    programs = analyse_core()
+    marts = refresh_marts()
+    programs >> marts  # beside the programs: no program reads a mart
+    alerts = alert_unanswered(finish(publish_program.expand(program=programs)))
+    marts >> alerts  # the alerts and the report read the marts
+    nightly_report(alerts)
 
 
 verfak_publish()

@@ -6,17 +6,20 @@ method of the same name, and is what that task calls. ``run`` runs the steps in 
 this process, as one DAG run would; it is what the tests (``tests/helpers.py``) and the benchmark
 (``bench/stages.py``) use. The DAG files (``dags/*.py``) keep what only Airflow does: schedules,
 Assets, the mapping of a step over files, periods or programs, trigger rules, skips, retries and
-the run's date and deadline. tests/dags/test_dag_integrity.py checks that each DAG's tasks are
-its class's ``STEPS`` in the same order.
+the run's date and deadline. Each step follows the step before it, unless the class says otherwise
+in ``AFTER`` (each step's upstream steps; ``upstream`` gives them for every class):
+verfak_publish runs its marts refresh beside the programs. tests/dags/test_dag_integrity.py
+checks that each DAG's tasks are its class's ``STEPS`` with exactly these dependencies.
 
 ``run`` takes:
 
 - ``mapper``: how a mapped step (one per file, per program) runs over its items: in this process by
   default; the benchmark passes a pool of processes, as Airflow runs mapped task instances side
-  by side. validate-and-load's periods always run one after the other (the DAG maps them with
-  ``max_active_tis_per_dagrun=1``).
+  by side (publish: the marts refresh is one more item beside the programs). validate-and-load's
+  periods always run one after the other (the DAG maps them with ``max_active_tis_per_dagrun=1``).
 - ``timer``: a context manager factory called with each step's name around the step (the
-  benchmark's wall times); none by default.
+  benchmark's wall times; steps run side by side are timed together, their names joined by
+  `` + ``); none by default.
 - ``dag_run_id``: what the DAG passes as its run id (recorded with the files, runs and alerts).
 - ``landing`` (ingest, tindak lanjut): the landing zone; ``VERFAK_LANDING_DIR`` when not given,
   as in the DAGs.
@@ -156,26 +159,47 @@ class ValidateLoad:
 
 
 class Publish:
-    """verfak_publish: marts, each program's export (one mapped task per program), the alerts on
-    unanswered referrals, the nightly report."""
+    """verfak_publish: core's statistics, then the marts beside each program's export (one mapped
+    task per program), the alerts on unanswered referrals, the nightly report."""
 
     DAG_ID: ClassVar[str] = "verfak_publish"
     STEPS: ClassVar[tuple[str, ...]] = (
+        "analyse_core",
         "refresh_marts",
         "publish_program",
         "finish",
         "alert_unanswered",
         "nightly_report",
     )
+    #: The steps each step waits for (its upstream tasks in the DAG), as it is not a chain: the marts
+    #: refresh and the programs both need core's statistics and nothing of each other (no program's
+    #: selection or export reads a mart), so they run side by side (the marts take 4.2 s at 1,000,000
+    #: rows, cash aid ~25 s, the two other programs ~3 s each); the alerts and the report read the
+    #: marts and the referrals, so they wait for both.
+    AFTER: ClassVar[dict[str, tuple[str, ...]]] = {
+        "analyse_core": (),
+        "refresh_marts": ("analyse_core",),
+        "publish_program": ("analyse_core",),
+        "finish": ("publish_program",),
+        "alert_unanswered": ("refresh_marts", "finish"),
+        "nightly_report": ("alert_unanswered",),
+    }
 
     @staticmethod
-    def refresh_marts() -> list[str]:
-        """Refresh the marts; the programs to publish, by name."""
+    def analyse_core() -> list[str]:
+        """ANALYZE ``core.verifikasi`` if its statistics are stale (the marts and every program's
+        selection read it: this one step analyses, before both); the programs to publish, by name."""
         from verfak import publish
         from verfak.programs import load_programs
 
-        publish.refresh_marts()
+        publish.analyse_core_if_stale()
         return sorted(load_programs())
+
+    @staticmethod
+    def refresh_marts() -> None:
+        from verfak import publish
+
+        publish.refresh_marts()
 
     @staticmethod
     def publish_program(program: str, run_date: dt.date, dag_run_id: str | None = None) -> dict:
@@ -203,6 +227,14 @@ class Publish:
         return report.write_report(run_date, dag_run_id=dag_run_id, deadline_at=deadline_at)
 
     @classmethod
+    def _beside(cls, job: tuple[str, str | None], run_date: dt.date, dag_run_id: str | None):
+        """One item of the steps that run side by side: the marts refresh or one program's export."""
+        _step, program = job
+        if program is None:
+            return cls.refresh_marts()
+        return cls.publish_program(program, run_date, dag_run_id=dag_run_id)
+
+    @classmethod
     def run(
         cls,
         run_date: dt.date,
@@ -210,27 +242,43 @@ class Publish:
         dag_run_id: str | None = None,
         timer: Timer = untimed,
         through: str = "nightly_report",
+        longest: str | None = None,
     ) -> dict[str, Any]:
         """The results of the steps run, by step name (``publish_program``: each program's,
         ``finish``: the exports). ``through`` names the last step to run: the tests and the
-        benchmark stop at ``finish`` (the exports), as they check or time the report on their own."""
+        benchmark stop at ``finish`` (the exports), as they check or time the report on their own.
+
+        ``refresh_marts`` and ``publish_program`` run side by side, as in the DAG: the marts
+        refresh is one more item of the mapped step (timed together, as ``refresh_marts +
+        publish_program``), right after the program named ``longest`` (the first when not given
+        or not a program), so that in a pool of two processes it runs beside that program."""
         last = cls.STEPS.index(through)
         done: dict[str, Any] = {}
-        with timer("refresh_marts"):
-            done["refresh_marts"] = programs = cls.refresh_marts()
-        if last >= 1:
-            with timer("publish_program"):
-                done["publish_program"] = mapper(
-                    functools.partial(cls.publish_program, run_date=run_date, dag_run_id=dag_run_id),
-                    programs,
-                )
-        if last >= 2:
+        with timer("analyse_core"):
+            done["analyse_core"] = programs = cls.analyse_core()
+        if last < cls.STEPS.index("refresh_marts"):
+            return done
+        beside = [step for step in ("refresh_marts", "publish_program") if cls.STEPS.index(step) <= last]
+        jobs: list[tuple[str, str | None]] = [("refresh_marts", None)]
+        if "publish_program" in beside:
+            first = [longest] if longest in programs else programs[:1]
+            jobs = [
+                *(("publish_program", p) for p in first),
+                *jobs,
+                *(("publish_program", p) for p in programs if p not in first),
+            ]
+        with timer(" + ".join(beside)):
+            results = mapper(functools.partial(cls._beside, run_date=run_date, dag_run_id=dag_run_id), jobs)
+        done["refresh_marts"] = None
+        if "publish_program" in beside:
+            done["publish_program"] = [r for (step, _), r in zip(jobs, results) if step == "publish_program"]
+        if last >= cls.STEPS.index("finish"):
             with timer("finish"):
                 done["finish"] = cls.finish(done["publish_program"])
-        if last >= 3:
+        if last >= cls.STEPS.index("alert_unanswered"):
             with timer("alert_unanswered"):
                 done["alert_unanswered"] = cls.alert_unanswered(run_date, dag_run_id=dag_run_id)
-        if last >= 4:
+        if last >= cls.STEPS.index("nightly_report"):
             with timer("nightly_report"):
                 done["nightly_report"] = cls.nightly_report(run_date, dag_run_id=dag_run_id)
         return done
@@ -297,6 +345,15 @@ class TindakLanjut:
         with timer("check_outcomes"):
             checked = cls.check_outcomes(today)
         return outcomes, totals, checked
+
+
+def upstream(pipeline: Any) -> dict[str, set[str]]:
+    """The steps each step of ``pipeline`` waits for: its ``AFTER`` when it has one, else the step
+    before it in ``STEPS`` (a chain)."""
+    after = getattr(pipeline, "AFTER", None)
+    if after is not None:
+        return {step: set(after[step]) for step in pipeline.STEPS}
+    return {step: set(pipeline.STEPS[i - 1 : i]) for i, step in enumerate(pipeline.STEPS)}
 
 
 #: Every DAG's pipeline, by DAG id.

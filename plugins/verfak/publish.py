@@ -1,4 +1,5 @@
-"""Stage 3, publish: refresh the marts, select each program's referrals, write the exports.
+"""Stage 3, publish: core's statistics, then the marts refreshed beside each program's selection
+and export.
 
 The referral set of a program is always for the latest period loaded into core. Each export is
 recorded in ``publish.export_run`` keyed by program and day, so a rerun of the same night replaces
@@ -33,19 +34,23 @@ def analyse_core_if_stale(conn_id: str = db.WAREHOUSE_CONN_ID) -> bool:
     """ANALYZE ``core.verifikasi`` when it was never analysed or more than ``STALE_STATISTICS_SHARE``
     of its rows changed since: the marts and every program's selection and export read it, and
     planned without statistics the cash-aid selection of 960,143 referrals took 19.6 s instead of
-    7.0 s (ANALYZE: 0.35 s at 1,000,000 rows). Returns whether it analysed."""
+    7.0 s (ANALYZE: 0.35 s at 1,000,000 rows). Returns whether it analysed. The publish DAG's first
+    task (``verfak.pipeline.Publish.analyse_core``): the marts refresh and the programs follow it,
+    side by side."""
     with db.transaction(conn_id) as cur:
         cur.execute(db.sql_file("publish/core_statistics_stale.sql"), {"share": STALE_STATISTICS_SHARE})
         stale = bool(db.one(cur)[0])
         if stale:
             cur.execute("ANALYZE core.verifikasi")
+    if stale:
+        log.info("core.verifikasi analysed (statistics out of date after the load)")
     return stale
 
 
 def refresh_marts(conn_id: str = db.WAREHOUSE_CONN_ID) -> None:
-    """Refresh the marts (core's statistics brought up to date first, ``analyse_core_if_stale``)."""
-    if analyse_core_if_stale(conn_id):
-        log.info("core.verifikasi analysed (statistics out of date after the load)")
+    """Refresh the marts. Core's statistics are brought up to date before, by
+    ``analyse_core_if_stale``; no program's selection or export reads a mart, so the programs are
+    published beside this (the nightly report and the alerts read the marts: they wait for it)."""
     with db.transaction(conn_id) as cur:
         db.run_sql_file(cur, "mart/refresh.sql")
     log.info("marts refreshed")

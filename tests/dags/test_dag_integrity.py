@@ -48,9 +48,11 @@ def test_dag_is_documented_owned_and_retried(dagbag, dag_id):
 
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
 def test_dag_runs_the_steps_of_its_pipeline_in_order(dagbag, dag_id):
-    """The DAG's tasks are the steps of verfak.pipeline (the one place the order is written), in
-    its order: every task comes after the tasks it depends on, and each step is a function there."""
-    from verfak.pipeline import PIPELINES
+    """The DAG's tasks are the steps of verfak.pipeline (the one place the order is written), with
+    exactly the dependencies written there (``upstream``: each step after the one before it, or
+    the class's ``AFTER``), every task after the tasks it depends on in ``STEPS``, and each step is
+    a function there."""
+    from verfak.pipeline import PIPELINES, upstream
 
     pipeline = PIPELINES[dag_id]
     dag = dagbag.get_dag(dag_id)
@@ -60,9 +62,25 @@ def test_dag_runs_the_steps_of_its_pipeline_in_order(dagbag, dag_id):
         assert all(position[u] < position[task.task_id] for u in task.upstream_task_ids), task.task_id
     for step in pipeline.STEPS:
         assert callable(getattr(pipeline, step)), step
-    # a chain: each step after the one before it, so the order is the DAG's and no other
-    for before, after in zip(pipeline.STEPS, pipeline.STEPS[1:]):
-        assert before in dag.get_task(after).upstream_task_ids, (before, after)
+    assert {t.task_id: set(t.upstream_task_ids) for t in dag.tasks} == upstream(pipeline)
+
+
+def test_publish_refreshes_the_marts_beside_the_programs(dagbag):
+    """Issue #15: the marts refresh and the programs' exports both follow the one ANALYZE of core
+    and neither waits for the other (no program reads a mart); the alerts and the nightly report
+    read the marts and the referrals, so they wait for both."""
+    dag = dagbag.get_dag("verfak_publish")
+
+    def before(task_id: str) -> set[str]:
+        return dag.get_task(task_id).get_flat_relative_ids(upstream=True)
+
+    assert dag.get_task("analyse_core").upstream_task_ids == set()
+    assert dag.get_task("refresh_marts").upstream_task_ids == {"analyse_core"}
+    assert dag.get_task("publish_program").upstream_task_ids == {"analyse_core"}
+    assert "refresh_marts" not in before("publish_program") | before("finish")
+    assert not {"publish_program", "finish"} & before("refresh_marts")
+    for reader in ("alert_unanswered", "nightly_report"):
+        assert {"analyse_core", "refresh_marts", "publish_program", "finish"} <= before(reader), reader
 
 
 def test_dags_are_chained_by_assets(dagbag):
