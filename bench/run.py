@@ -15,7 +15,7 @@ For each size (the second size first, then ``--rows``) it
    with pandas ``read_csv`` of the same file for context;
 4. runs the nightly cycle, each stage in a fresh process calling the DAG tasks' package functions
    (``bench/stages.py``): ingest (mapped per file, ``--workers`` processes), validate-and-load,
-   publish (marts, then mapped per program);
+   publish (core analysed if stale, then the marts beside the programs, mapped per program);
 5. checks the row accounting against what the generator planted.
 
 It prints per stage the time, rows per second, peak memory and the ratio to COPY, how time and
