@@ -191,9 +191,8 @@ def parse_dates(series: pd.Series) -> pd.Series:
             parsed = pd.to_datetime(rest[match], format=fmt, errors="coerce")
             result[parsed.index] = parsed.dt.normalize().astype("datetime64[us]")
             rest = rest[~match]
-    worded = rest[
-        rest.str.contains("[A-Za-z]", regex=True, na=False)
-    ]  # extract runs cell by cell: only these
+    # a month's name: extract runs cell by cell, so only on the cells with a letter
+    worded = rest[rest.str.contains("[A-Za-z]", regex=True, na=False)]
     named = worded.str.lower().str.extract(_MONTH_NAME_DATE)
     month = named[1].map(_MONTHS)
     has_name = month.notna()
