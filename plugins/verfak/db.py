@@ -11,7 +11,6 @@ import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import IO, Any
 
 import psycopg2
@@ -142,14 +141,10 @@ def copy_rows(cur, table: str, columns: list[str], rows_csv: io.StringIO | io.By
     cur.copy_expert(statement.as_string(cur), rows_csv)
 
 
-def copy_query_to_csv(cur, query: str, out: IO[str] | IO[bytes] | Path, params: dict | None = None) -> None:
+def copy_query_to_csv(cur, query: str, out: IO[str] | IO[bytes], params: dict | None = None) -> None:
     """Stream a query's result as CSV with a header (COPY ... TO STDOUT) into a text or binary
-    stream, or a new UTF-8 text file."""
+    stream (an open file or a buffer)."""
     if params:
         query = cur.mogrify(query, params).decode()
     statement = f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)"
-    if isinstance(out, Path):
-        with out.open("w", encoding="utf-8", newline="") as fh:
-            cur.copy_expert(statement, fh)
-    else:
-        cur.copy_expert(statement, out)
+    cur.copy_expert(statement, out)

@@ -35,9 +35,9 @@ FILES = ("referrals.csv", "referrals.parquet", "referrals.xlsx")
 RETURN_FILE = "tindak_lanjut.xlsx"
 
 
-def read_csv_table(csv: bytes | Path, types: dict[str, str], neutralised: bool = True):
-    """The rows of a ``COPY ... TO STDOUT (FORMAT csv, HEADER)`` (its bytes, or the file they were
-    written to) as a pyarrow Table of the declared types, holding the values of the database.
+def read_csv_table(csv: Path, types: dict[str, str], neutralised: bool = True):
+    """The rows of a ``COPY ... TO STDOUT (FORMAT csv, HEADER)``, from the file they were written to,
+    as a pyarrow Table of the declared types, holding the values of the database.
 
     NULL is only what PostgreSQL writes for it, an unquoted empty field; a quoted one is an empty
     text, and a text such as ``NA``, ``N/A``, ``NULL``, ``nan`` or ``#N/A`` stays that text (pyarrow
@@ -54,8 +54,7 @@ def read_csv_table(csv: bytes | Path, types: dict[str, str], neutralised: bool =
         strings_can_be_null=True,
         quoted_strings_can_be_null=False,
     )
-    source = str(csv) if isinstance(csv, Path) else pa.BufferReader(csv)
-    table = pa_csv.read_csv(source, convert_options=options)
+    table = pa_csv.read_csv(str(csv), convert_options=options)
     if table.column_names != list(types):
         raise ValueError(f"export columns {table.column_names} are not the program's {list(types)}")
     if neutralised:
@@ -396,7 +395,7 @@ def write_export(
     export_root: Path,
     program: str,
     export_date: dt.date,
-    csv: bytes | Path,
+    csv: Path,
     table,
     types: dict[str, str],
     manifest_fields: dict,
@@ -405,10 +404,10 @@ def write_export(
 ) -> Path:
     """Write one program's export for a day and publish it atomically; return its folder.
 
-    ``csv`` is the program's rows as PostgreSQL's ``COPY ... TO STDOUT (FORMAT csv, HEADER)`` wrote
-    them (UTF-8, text columns neutralised against formulas): they are ``referrals.csv`` as they are.
-    Given as a file (on the same file system, e.g. ``export_csv_file``), it is moved into the export
-    rather than held in memory: 3,456,514 cash-aid rows are about 500 MB of CSV. ``table`` is the
+    ``csv`` is the file (``export_csv_file``, on the same file system) PostgreSQL's ``COPY ... TO
+    STDOUT (FORMAT csv, HEADER)`` wrote the program's rows to (UTF-8, text columns neutralised
+    against formulas): it is moved into the export as ``referrals.csv``, never held in memory
+    (3,456,514 cash-aid rows are about 500 MB of CSV). ``table`` is the
     same bytes read by ``read_csv_table`` with the declared column types (the neutralising ``'``
     taken off): the Parquet and XLSX files, so the three formats hold the same rows.
     ``outcome_statuses``: the statuses the program accepts back; when given, ``tindak_lanjut.xlsx``
@@ -427,10 +426,7 @@ def write_export(
         # referrals.xlsx alone (they share the Arrow table, so no copy of the rows is made).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="referrals-xlsx") as pool:
             xlsx = pool.submit(_write_xlsx, table, types, work / "referrals.xlsx", program)
-            if isinstance(csv, Path):
-                os.replace(csv, work / "referrals.csv")
-            else:
-                (work / "referrals.csv").write_bytes(csv)
+            os.replace(csv, work / "referrals.csv")
             pq.write_table(table, work / "referrals.parquet")
             files = list(FILES)
             if outcome_statuses:

@@ -156,13 +156,15 @@ def test_a_40000_character_alamat_is_an_error_echoed_shortened_and_every_export_
 def test_the_xlsx_writer_cuts_text_over_excels_limit_instead_of_failing(tmp_path):
     """A value that passed no gate (written directly): the export is still written; the XLSX cell is
     cut to Excel's 32,767 characters and marked, CSV and Parquet keep the value whole."""
-    from verfak.exports import read_csv_table, write_export
+    from verfak.exports import export_csv_file, read_csv_table, write_export
 
     types = {"nik": "text", "alamat": "text", "umur": "integer"}
     text = "Kp. Sukamaju " * 4000  # 52,000 characters
     csv_bytes = f'nik,alamat,umur\n3216015403840021,{text},40\n3216015403840022,"",\n'.encode()
-    table = read_csv_table(csv_bytes, types)
-    folder = write_export(tmp_path, "uji", dt.date(2024, 7, 1), csv_bytes, table, types, {})
+    csv_file = export_csv_file(tmp_path, "uji", dt.date(2024, 7, 1))
+    csv_file.write_bytes(csv_bytes)
+    table = read_csv_table(csv_file, types)
+    folder = write_export(tmp_path, "uji", dt.date(2024, 7, 1), csv_file, table, types, {})
 
     assert (tmp_path / "uji" / "LATEST").read_text().strip() == "2024-07-01"
     assert pq.read_table(folder / "referrals.parquet").column("alamat").to_pylist() == [text, ""]
